@@ -1,0 +1,89 @@
+"""The audit trail: one append-only row per access, readable as FHIR AuditEvent."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.utils import timezone
+
+from .access import Actor
+from .models import AuditRow
+
+ACTION_OF = {
+    "read": "R",
+    "vread": "R",
+    "history": "R",
+    "search": "E",
+    "create": "C",
+    "update": "U",
+    "patch": "U",
+    "delete": "D",
+    "operation": "E",
+}
+
+
+def record(
+    actor: Actor,
+    interaction: str,
+    *,
+    facility: str = "",
+    resource_type: str = "",
+    resource_id: str = "",
+    version_id: int | str | None = None,
+    patient_id: str = "",
+    outcome: str = "0",
+    purpose: str = "",
+    reason: str = "",
+    source_ip: str = "",
+    query: str = "",
+) -> AuditRow:
+    return AuditRow.objects.create(
+        recorded=timezone.now(),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_display=actor.display[:255],
+        facility=facility,
+        action=ACTION_OF.get(interaction, "E"),
+        interaction=interaction,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        version_id="" if version_id is None else str(version_id),
+        patient_id=patient_id,
+        outcome=outcome,
+        purpose=purpose,
+        reason=reason,
+        source_ip=source_ip,
+        query=query[:2000],
+    )
+
+
+def as_audit_event(row: AuditRow, base_url: str = "") -> dict[str, Any]:
+    """The row as a FHIR R4 AuditEvent (type rest, subtype the interaction)."""
+    event: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "id": str(row.pk),
+        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
+        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": row.interaction}],
+        "action": row.action,
+        "recorded": row.recorded.isoformat(),
+        "outcome": row.outcome,
+        "agent": [
+            {
+                "type": {"text": row.actor_kind},
+                "who": {"identifier": {"value": row.actor_id}, "display": row.actor_display or row.actor_id},
+                "requestor": True,
+                **({"network": {"address": row.source_ip, "type": "2"}} if row.source_ip else {}),
+                **({"purposeOfUse": [{"text": row.purpose}]} if row.purpose else {}),
+            }
+        ],
+        "source": {"observer": {"display": row.facility or "benhan"}},
+    }
+    if row.resource_type:
+        what: dict[str, Any] = {"what": {"reference": f"{row.resource_type}/{row.resource_id}" if row.resource_id else row.resource_type}}
+        if row.query:
+            what["query"] = base64.b64encode(row.query.encode()).decode()
+        event["entity"] = [what]
+    if row.reason:
+        event["outcomeDesc"] = row.reason
+    return event

@@ -1,0 +1,275 @@
+"""The FHIR store: versioned writes and reads of resource JSON, with no access checks.
+
+Only the repository (benhan.fhir.repository) calls this module; everything else goes through the
+repository so that policy and audit cannot be skipped. Each write runs inside the caller's
+transaction, and write listeners (the search indexer, the outbox) run in that same transaction,
+so a resource, its index rows and the messages it causes are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .errors import FhirError, Issue, gone, not_found
+from .models import ResourceRow, ResourceVersionRow
+
+ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored version of a resource, with its JSON text exactly as served."""
+
+    resource_type: str
+    id: str
+    version_id: int
+    last_updated: datetime
+    deleted: bool
+    tenant: str
+    content: str
+    method: str = ""
+
+    def json(self) -> dict[str, Any]:
+        return orjson.loads(self.content) if self.content else {}
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version_id}"'
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+# A write listener gets every (stored version, resource JSON or None when deleted) written in a call.
+WriteListener = Callable[[list[tuple[Stored, dict[str, Any] | None]]], None]
+_listeners: list[WriteListener] = []
+
+
+def add_write_listener(listener: WriteListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(written: list[tuple[Stored, dict[str, Any] | None]]) -> None:
+    for listener in _listeners:
+        listener(written)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def format_instant(moment: datetime) -> str:
+    """FHIR instant with milliseconds, in UTC."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _stamp(resource: dict[str, Any], resource_id: str, version_id: int, moment: datetime) -> str:
+    """Set id and meta in place (meta first, as servers conventionally serve it) and return the JSON text."""
+    meta = dict(resource.get("meta") or {})
+    meta["versionId"] = str(version_id)
+    meta["lastUpdated"] = format_instant(moment)
+    ordered: dict[str, Any] = {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta}
+    ordered.update((k, v) for k, v in resource.items() if k not in ordered)
+    resource.clear()
+    resource.update(ordered)
+    return orjson.dumps(resource).decode()
+
+
+def _stored(row: ResourceRow | ResourceVersionRow, method: str = "") -> Stored:
+    return Stored(
+        resource_type=row.resource_type,
+        id=row.resource_id,
+        version_id=row.version_id,
+        last_updated=row.last_updated,
+        deleted=row.deleted,
+        tenant=row.tenant,
+        content=row.content,
+        method=method or getattr(row, "method", ""),
+    )
+
+
+def check_id(resource_id: str) -> None:
+    if not ID_RE.match(resource_id):
+        raise FhirError(400, [Issue("invalid", f"'{resource_id}' is not a valid FHIR id", ("id",))])
+
+
+def create(resource: dict[str, Any], tenant: str, resource_id: str | None = None) -> Stored:
+    """Store a new resource (version 1). The caller has validated it."""
+    resource_type = resource["resourceType"]
+    resource_id = resource_id or new_id()
+    check_id(resource_id)
+    with transaction.atomic():
+        moment = timezone.now()
+        content = _stamp(resource, resource_id, 1, moment)
+        try:
+            with transaction.atomic():
+                row = ResourceRow.objects.create(
+                    resource_type=resource_type,
+                    resource_id=resource_id,
+                    version_id=1,
+                    last_updated=moment,
+                    tenant=tenant,
+                    content=content,
+                )
+        except IntegrityError as exc:
+            raise FhirError(
+                409, [Issue("duplicate", f"{resource_type}/{resource_id} already exists")]
+            ) from exc
+        ResourceVersionRow.objects.create(
+            row=row,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            version_id=1,
+            last_updated=moment,
+            method="POST",
+            tenant=tenant,
+            content=content,
+        )
+        stored = _stored(row, "POST")
+        _notify([(stored, resource)])
+    return stored
+
+
+def current(resource_type: str, resource_id: str, *, for_update: bool = False) -> Stored | None:
+    """The current version, deleted or not, or None if the id was never used."""
+    qs = ResourceRow.objects.filter(resource_type=resource_type, resource_id=resource_id)
+    if for_update:
+        qs = qs.select_for_update()
+    row = qs.only("resource_type", "resource_id", "version_id", "last_updated", "deleted", "tenant", "content").first()
+    return _stored(row) if row else None
+
+
+def read(resource_type: str, resource_id: str) -> Stored:
+    stored = current(resource_type, resource_id)
+    if stored is None:
+        raise not_found(resource_type, resource_id)
+    if stored.deleted:
+        raise gone(resource_type, resource_id, stored.version_id)
+    return stored
+
+
+def vread(resource_type: str, resource_id: str, version_id: int) -> Stored:
+    row = ResourceVersionRow.objects.filter(
+        resource_type=resource_type, resource_id=resource_id, version_id=version_id
+    ).first()
+    if row is None:
+        raise FhirError(404, [Issue("not-found", f"{resource_type}/{resource_id}/_history/{version_id} is not known")])
+    if row.deleted:
+        raise gone(resource_type, resource_id, version_id)
+    return _stored(row)
+
+
+def update(
+    resource: dict[str, Any], tenant: str, resource_id: str, *, if_match: int | None = None, method: str = "PUT"
+) -> tuple[Stored, bool]:
+    """Write a new version; create it when the id is new (update-as-create). Returns (stored, created)."""
+    resource_type = resource["resourceType"]
+    check_id(resource_id)
+    with transaction.atomic():
+        row = (
+            ResourceRow.objects.select_for_update()
+            .filter(resource_type=resource_type, resource_id=resource_id)
+            .first()
+        )
+        if row is None:
+            if if_match is not None:
+                raise FhirError(412, [Issue("conflict", f"{resource_type}/{resource_id} does not exist; If-Match cannot hold")])
+            return create(resource, tenant, resource_id), True
+        if if_match is not None and row.version_id != if_match:
+            raise FhirError(
+                412,
+                [Issue("conflict", f"version conflict: {resource_type}/{resource_id} is at version {row.version_id}, not {if_match}")],
+            )
+        moment = max(timezone.now(), row.last_updated)
+        version_id = row.version_id + 1
+        content = _stamp(resource, resource_id, version_id, moment)
+        row.version_id = version_id
+        row.last_updated = moment
+        row.deleted = False
+        row.content = content
+        # The tenant never moves with an update: a facility cannot take over another's record.
+        row.save(update_fields=["version_id", "last_updated", "deleted", "content"])
+        ResourceVersionRow.objects.create(
+            row=row,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            version_id=version_id,
+            last_updated=moment,
+            method=method,
+            tenant=row.tenant,
+            content=content,
+        )
+        stored = _stored(row, method)
+        _notify([(stored, resource)])
+    return stored, False
+
+
+def delete(resource_type: str, resource_id: str, *, if_match: int | None = None) -> Stored | None:
+    """Soft delete: a new version marked deleted. Returns None when there was nothing to delete."""
+    with transaction.atomic():
+        row = (
+            ResourceRow.objects.select_for_update()
+            .filter(resource_type=resource_type, resource_id=resource_id)
+            .first()
+        )
+        if row is None or row.deleted:
+            return None
+        if if_match is not None and row.version_id != if_match:
+            raise FhirError(412, [Issue("conflict", f"version conflict: {resource_type}/{resource_id} is at version {row.version_id}")])
+        moment = max(timezone.now(), row.last_updated)
+        row.version_id += 1
+        row.last_updated = moment
+        row.deleted = True
+        row.save(update_fields=["version_id", "last_updated", "deleted"])
+        ResourceVersionRow.objects.create(
+            row=row,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            version_id=row.version_id,
+            last_updated=moment,
+            method="DELETE",
+            deleted=True,
+            tenant=row.tenant,
+            content="",
+        )
+        stored = replace(_stored(row, "DELETE"), content="")
+        _notify([(stored, None)])
+    return stored
+
+
+def history(
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    *,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    tenants: Iterable[str] | None = None,
+    count: int = 50,
+    offset: int = 0,
+) -> tuple[list[Stored], int]:
+    """Versions newest first, and how many there are in all."""
+    qs = ResourceVersionRow.objects.all()
+    if resource_type:
+        qs = qs.filter(resource_type=resource_type)
+    if resource_id:
+        qs = qs.filter(resource_id=resource_id)
+    if since:
+        qs = qs.filter(last_updated__gte=since)
+    if before:
+        qs = qs.filter(last_updated__lt=before)
+    if tenants is not None:
+        qs = qs.filter(tenant__in=list(tenants))
+    total = qs.count()
+    rows = qs.order_by("-last_updated", "-id")[offset : offset + count]
+    return [_stored(r) for r in rows], total

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VnConfig(AppConfig):
+    name = "benhan.vn"
+    label = "vn"
