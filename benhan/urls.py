@@ -5,4 +5,11 @@ from django.urls import include, path
 urlpatterns = [
     path("fhir", include("benhan.fhir.urls")),
     path("oauth2/", include("benhan.accounts.oauth_urls")),
+    path("ui/", include("benhan.clinical.urls")),
+    path("documents/", include("benhan.documents.urls")),
+    path("exchange/", include("benhan.exchange.urls")),
+    path("app/", include("benhan.portal.urls")),
+    path("insurance/", include("benhan.insurance.urls")),
+    path("reports/", include("benhan.reports.urls")),
+    path("", include("benhan.core.urls")),
 ]
