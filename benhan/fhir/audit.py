@@ -58,6 +58,37 @@ def record(
     )
 
 
+def record_many(
+    actor: Actor,
+    entries: list[tuple[str, str, int | str | None, str, str]],
+    *,
+    facility: str = "",
+    purpose: str = "",
+    reason: str = "",
+    source_ip: str = "",
+) -> None:
+    """One successful-access row per (resource_type, resource_id, version_id, patient_id, interaction),
+    inserted in bulk: the bulk write path audits every resource as record() would, without a model
+    instance per row."""
+    from django.db import connection
+
+    from .bulkinsert import insert_rows
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    display = actor.display[:255]
+    rows = [
+        (now, actor.kind, actor.id, display, facility, ACTION_OF.get(interaction, "E"), interaction, rtype, rid,
+         "" if vid is None else str(vid), patient, "0", purpose, reason, source_ip, "")
+        for rtype, rid, vid, patient, interaction in entries
+    ]
+    insert_rows(
+        AuditRow._meta.db_table,
+        ("recorded", "actor_kind", "actor_id", "actor_display", "facility", "action", "interaction", "resource_type",
+         "resource_id", "version_id", "patient_id", "outcome", "purpose", "reason", "source_ip", "query"),
+        rows,
+    )
+
+
 def as_audit_event(row: AuditRow, base_url: str = "") -> dict[str, Any]:
     """The row as a FHIR R4 AuditEvent (type rest, subtype the interaction)."""
     event: dict[str, Any] = {

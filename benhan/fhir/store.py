@@ -159,6 +159,17 @@ def read(resource_type: str, resource_id: str) -> Stored:
     return stored
 
 
+def read_many(resource_type: str, resource_ids: Iterable[str]) -> list[Stored]:
+    """Current, undeleted versions of several resources of one type in one query (order not kept)."""
+    ids = list(dict.fromkeys(resource_ids))
+    if not ids:
+        return []
+    rows = ResourceRow.objects.filter(resource_type=resource_type, resource_id__in=ids, deleted=False).only(
+        "resource_type", "resource_id", "version_id", "last_updated", "deleted", "tenant", "content"
+    )
+    return [_stored(r) for r in rows]
+
+
 def vread(resource_type: str, resource_id: str, version_id: int) -> Stored:
     row = ResourceVersionRow.objects.filter(
         resource_type=resource_type, resource_id=resource_id, version_id=version_id
@@ -273,3 +284,93 @@ def history(
     total = qs.count()
     rows = qs.order_by("-last_updated", "-id")[offset : offset + count]
     return [_stored(r) for r in rows], total
+
+
+# --- bulk writes ----------------------------------------------------------------------------------
+_RESOURCE_COLUMNS = ("id", "resource_type", "resource_id", "version_id", "last_updated", "deleted", "tenant", "content")
+_VERSION_COLUMNS = (
+    "row_id", "resource_type", "resource_id", "version_id", "last_updated", "method", "deleted", "tenant", "content",
+)
+
+
+def write_many(
+    resources: list[dict[str, Any]], tenant: str, ids: list[str | None] | None = None, *, upsert: bool = False
+) -> list[Stored]:
+    """Store many resources at once: one insert per table and one call of each write listener.
+
+    Each resource gets its given id (or a new one). An id already in use is a 409 conflict, unless
+    `upsert` is set: then that resource becomes a new version of the existing one, as update() would
+    (and keeps the existing row's tenant). New resources become version 1, all stamped with the same
+    lastUpdated. The caller has validated the resources and checked the policy; the result is in
+    input order.
+    """
+    from . import bulkinsert
+
+    if ids is None:
+        ids = [None] * len(resources)
+    if len(ids) != len(resources):
+        raise ValueError("write_many needs one id (or None) per resource")
+    chosen = [given or new_id() for given in ids]
+    keys = [(r["resourceType"], rid) for r, rid in zip(resources, chosen, strict=True)]
+    for rid in chosen:
+        check_id(rid)
+    if len(set(keys)) != len(keys):
+        raise FhirError(409, [Issue("duplicate", "the same resource id appears twice in one write")])
+
+    results: list[Stored | None] = [None] * len(resources)
+    with transaction.atomic():
+        # Only caller-given ids can collide; new ones are random UUIDs.
+        existing = _existing_keys([k for k, given in zip(keys, ids, strict=True) if given])
+        if existing and not upsert:
+            rtype, rid = sorted(existing)[0]
+            raise FhirError(409, [Issue("duplicate", f"{rtype}/{rid} already exists")])
+        fresh = [i for i, key in enumerate(keys) if key not in existing]
+        moment = timezone.now()
+        db_moment = _db_datetime(moment)
+        row_pks = bulkinsert.allocate_ids(ResourceRow._meta.db_table, len(fresh))
+        resource_rows: list[tuple[Any, ...]] = []
+        version_rows: list[tuple[Any, ...]] = []
+        written: list[tuple[Stored, dict[str, Any] | None]] = []
+        for pk, i in zip(row_pks, fresh, strict=True):
+            resource, rid = resources[i], chosen[i]
+            rtype = resource["resourceType"]
+            content = _stamp(resource, rid, 1, moment)
+            resource_rows.append((pk, rtype, rid, 1, db_moment, False, tenant, content))
+            version_rows.append((pk, rtype, rid, 1, db_moment, "POST", False, tenant, content))
+            stored = Stored(rtype, rid, 1, moment, False, tenant, content, "POST")
+            results[i] = stored
+            written.append((stored, resource))
+        try:
+            bulkinsert.insert_rows(ResourceRow._meta.db_table, _RESOURCE_COLUMNS, resource_rows)
+        except IntegrityError as exc:
+            raise FhirError(409, [Issue("duplicate", "a resource id in this write is already in use")]) from exc
+        bulkinsert.insert_rows(ResourceVersionRow._meta.db_table, _VERSION_COLUMNS, version_rows)
+        if written:
+            _notify(written)
+        # Existing ids (upsert only) take the ordinary update path: a version each, under its row lock.
+        for i, resource in enumerate(resources):
+            if results[i] is None:
+                results[i], _ = update(resource, tenant, chosen[i])
+    return [s for s in results if s is not None]
+
+
+def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (type, id) pairs are already stored; one query per resource type."""
+    by_type: dict[str, list[str]] = {}
+    for rtype, rid in keys:
+        by_type.setdefault(rtype, []).append(rid)
+    found: set[tuple[str, str]] = set()
+    for rtype, rids in by_type.items():
+        for start in range(0, len(rids), 500):  # stay under SQLite's bound-parameter limit
+            found.update(
+                ResourceRow.objects.filter(resource_type=rtype, resource_id__in=rids[start : start + 500])
+                .values_list("resource_type", "resource_id")
+            )
+    return found
+
+
+def _db_datetime(moment: datetime) -> Any:
+    """The value the database driver expects for a DateTimeField, as the ORM would send it."""
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(moment)
