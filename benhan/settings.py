@@ -149,6 +149,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("BENHAN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "benhan.accounts.lockout.lockout_response"  # the Vietnamese login page, HTTP 429
+OTP_TOTP_ISSUER = "benhan"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -174,6 +176,7 @@ OAUTH2_PROVIDER = {
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "benhan" / "locale"]
+FORMAT_MODULE_PATH = ["benhan.vn.formats"]  # dd/mm/yyyy dates, dot thousands separator
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

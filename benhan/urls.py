@@ -5,6 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("fhir", include("benhan.fhir.urls")),
     path("oauth2/", include("benhan.accounts.oauth_urls")),
+    # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
+    path("ui/", include("benhan.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("ui/", include("benhan.clinical.urls")),
     path("documents/", include("benhan.documents.urls")),
     path("exchange/", include("benhan.exchange.urls")),

@@ -1,0 +1,12 @@
+"""`{% load vn_format %}`: `{{ price|vnd }}`, `{{ birth_date|ngay }}`, `{{ moment|ngay_gio }}`."""
+
+from __future__ import annotations
+
+from django import template
+
+from benhan.vn.formatting import vn_date, vn_datetime, vnd
+
+register = template.Library()
+register.filter("vnd", vnd)
+register.filter("ngay", vn_date)
+register.filter("ngay_gio", vn_datetime)
