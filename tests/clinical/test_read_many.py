@@ -1,0 +1,34 @@
+"""Repository.read_many, added for the chart: one query and one audit row for a batch of reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from benhan.fhir.errors import FhirError
+from benhan.fhir.models import AuditRow
+from benhan.fhir.repository import Repository
+
+
+def _patient(repo: Repository, family: str) -> str:
+    return repo.create({"resourceType": "Patient", "name": [{"family": family}]}).id
+
+
+def test_read_many_returns_the_asked_order_skips_deleted_and_writes_one_audit_row(repo: Repository) -> None:
+    a, b, c = (_patient(repo, n) for n in ("An", "Bình", "Chi"))
+    repo.delete("Patient", b)
+    before = AuditRow.objects.count()
+    found = repo.read_many("Patient", [c, b, a, "missing"])
+    assert [s.id for s in found] == [c, a]
+    rows = list(AuditRow.objects.order_by("id")[before:])
+    assert len(rows) == 1 and rows[0].interaction == "read" and rows[0].query == f"_id={c},{a}"
+
+
+def test_read_many_refuses_the_batch_when_one_resource_belongs_to_another_facility(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+    mine = _patient(repo, "An")
+    theirs = Repository(make_actor("system/*.*", facilities={"00002"}), "00002").create(
+        {"resourceType": "Patient", "name": [{"family": "Bình"}]}).id
+    reader = Repository(make_actor("system/*.read", facilities={"00001"}), "00001")
+    with pytest.raises(FhirError) as exc:
+        reader.read_many("Patient", [mine, theirs])
+    assert exc.value.status == 403
+    assert AuditRow.objects.filter(outcome="4", interaction="read").exists()
