@@ -1,0 +1,181 @@
+"""Sign a paper: render the form, PAdES-sign the PDF, JWS-sign the FHIR content, file it all in the record.
+
+The slow part (a remote CA waits for the signer to approve on their phone) happens before any
+database transaction opens; the Binary, DocumentReference, Provenance and index row are then written
+in one transaction, so a document is filed whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from pyhanko.sign.timestamps import TimeStamper
+
+from ..accounts.models import Facility, User
+from ..fhir.repository import Repository
+from ..fhir.store import Stored
+from . import records
+from .kinds import get_kind
+from .models import SignedDocument
+from .pdf.contexts import context_from_resources, facility_block
+from .pdf.formatting import vn_long_date
+from .pdf.render import render_pdf
+from .signing.credentials import active_credential, signer_for
+from .signing.jws import canonical_json, sign_detached
+from .signing.keys import SigningError
+from .signing.pades import sign_pdf
+
+_REF_RE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/(\d+))?$")
+
+
+@dataclass(frozen=True)
+class VersionedRef:
+    resource_type: str
+    id: str
+    version: int | None
+
+    @classmethod
+    def parse(cls, text: str) -> VersionedRef:
+        m = _REF_RE.match(text)
+        if not m:
+            raise SigningError(f"tham chiếu không hợp lệ: {text}")
+        return cls(m[1], m[2], int(m[3]) if m[3] else None)
+
+    @property
+    def plain(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+def versioned(stored: Stored) -> str:
+    return f"{stored.resource_type}/{stored.id}/_history/{stored.version_id}"
+
+
+def read_subjects(repo: Repository, subject_refs: list[str]) -> list[Stored]:
+    """The resources to sign, at the version named (or the current one), through the repository."""
+    out = []
+    for text in subject_refs:
+        ref = VersionedRef.parse(text)
+        out.append(repo.vread(ref.resource_type, ref.id, ref.version) if ref.version
+                   else repo.read(ref.resource_type, ref.id))
+    return out
+
+
+def _patient_ref(resources: list[dict[str, Any]]) -> str:
+    for r in resources:
+        if r["resourceType"] == "Patient":
+            return f"Patient/{r['id']}"
+    for r in resources:
+        for key in ("subject", "patient"):
+            ref = str((r.get(key) or {}).get("reference", ""))
+            if ref.startswith("Patient/"):
+                return ref
+    return ""
+
+
+def sign_document(repo: Repository, signer: User, kind: str, subject_refs: list[str],
+                  context: dict[str, Any] | None = None, *, replaces: SignedDocument | str | None = None,
+                  reason: str = "", timestamper: TimeStamper | None = None) -> SignedDocument:
+    """Render, sign and file one form. See the package docstring for the contract."""
+    form = get_kind(kind)
+    previous = _previous(replaces, kind)
+    if previous is not None and not reason.strip():
+        raise SigningError("đính chính phải ghi rõ lý do")
+    credential = active_credential(signer)
+    stored = read_subjects(repo, subject_refs)
+    resources = [s.json() for s in stored]
+    facility = Facility.objects.filter(code=repo.facility).first()
+    if context is None:
+        context = context_from_resources(kind, resources, facility=facility)
+    else:
+        context = {"facility": facility_block(facility), **context}
+
+    doc_id = str(uuid.uuid4())
+    signed_at = datetime.now(UTC).replace(microsecond=0)
+    signer_name = records.person_name(signer)
+    context = {
+        **context,
+        "document": {**(context.get("document") or {}), "id": doc_id},
+        "signer": {"name": signer_name, "licence": signer.licence_number, "signed": True,
+                   "long_date": vn_long_date(signed_at), **(context.get("signer") or {})},
+    }
+    digest_signer = signer_for(credential)
+    description = f"{form.title} — {context.get('patient', {}).get('name', '')}"
+    signed_pdf = sign_pdf(
+        render_pdf(kind, context), digest_signer,
+        reason=f"Ký {form.title.lower()}" + (f" (đính chính: {reason})" if previous else ""),
+        location=(facility.name if facility else repo.facility), name=signer_name, timestamper=timestamper,
+    )
+    targets = [versioned(s) for s in stored]
+    jws = sign_detached(canonical_json(resources), digest_signer, signed_at, description)
+    patient_ref = _patient_ref(resources)
+
+    with transaction.atomic():
+        binary = repo.create(records.binary(signed_pdf, patient_ref))
+        repo.create(records.document_reference(
+            doc_id=doc_id, kind=form, pdf=signed_pdf, binary_id=binary.id, patient_ref=patient_ref, signer=signer,
+            facility=facility, facility_code=repo.facility, signed_at=signed_at,
+            subject_refs=[s.reference for s in stored], replaces_id=previous.id if previous else "", reason=reason,
+        ), resource_id=doc_id)
+        prov = repo.create(records.provenance(targets=targets, signer=signer, facility=facility,
+                                              facility_code=repo.facility, signed_at=signed_at, jws=jws,
+                                              reason=reason if previous else ""))
+        if previous is not None:
+            _supersede(repo, previous)
+        return SignedDocument.objects.create(
+            id=doc_id, kind=kind, facility_code=repo.facility, patient_ref=patient_ref, binary_id=binary.id,
+            provenance_id=prov.id, signer=signer, credential=credential, signed_at=signed_at,
+            sha256=hashlib.sha256(signed_pdf).hexdigest(), size=len(signed_pdf), replaces=previous,
+            correction_reason=reason if previous else "",
+        )
+
+
+def correct_document(repo: Repository, signer: User, previous: SignedDocument | str, reason: str,
+                     subject_refs: list[str] | None = None, context: dict[str, Any] | None = None) -> SignedDocument:
+    """A correction: a new signed version that replaces `previous`; the old one's bytes stay as they were."""
+    prev = _previous(previous, None)
+    assert prev is not None
+    if subject_refs is None:
+        subject_refs = [VersionedRef.parse(t["reference"]).plain
+                        for t in repo.read("Provenance", prev.provenance_id).json().get("target", [])]
+    return sign_document(repo, signer, prev.kind, subject_refs, context, replaces=prev, reason=reason)
+
+
+def _previous(replaces: SignedDocument | str | None, kind: str | None) -> SignedDocument | None:
+    if replaces is None:
+        return None
+    doc = replaces if isinstance(replaces, SignedDocument) else SignedDocument.objects.get(pk=replaces)
+    doc.refresh_from_db()
+    if doc.status != SignedDocument.Status.CURRENT:
+        raise SigningError("chỉ đính chính được bản hiện hành (bản này đã được thay thế)")
+    if kind is not None and doc.kind != kind:
+        raise SigningError("bản đính chính phải cùng loại giấy tờ với bản gốc")
+    return doc
+
+
+def _supersede(repo: Repository, previous: SignedDocument) -> None:
+    """Mark the old DocumentReference superseded (a new version of it); its Binary is never touched."""
+    current = repo.read("DocumentReference", previous.id)
+    resource = current.json()
+    resource["status"] = "superseded"
+    repo.update(resource, previous.id, if_match=current.version_id)
+    previous.status = SignedDocument.Status.SUPERSEDED
+    previous.save(update_fields=["status"])
+
+
+def history(document: SignedDocument) -> list[SignedDocument]:
+    """Every version of a document, oldest first, whichever version is given."""
+    first = document
+    while first.replaces_id:
+        first = SignedDocument.objects.get(pk=first.replaces_id)
+    chain = [first]
+    while True:
+        nxt = SignedDocument.objects.filter(replaces_id=chain[-1].pk).first()
+        if nxt is None:
+            return chain
+        chain.append(nxt)

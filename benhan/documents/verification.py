@@ -1,0 +1,182 @@
+"""Verification of a signed document: who signed, when, with a trusted certificate, and is it intact.
+
+Three independent checks, each reported in plain Vietnamese:
+- the PDF: its PAdES signature (pyhanko) is intact, covers the whole file, and its bytes are the
+  bytes filed (hash in the DocumentReference and the index);
+- the certificate: it chains to a trusted root and was valid (and not revoked) when signed;
+- the FHIR content: the JWS in the Provenance matches the signed resource versions, and those
+  resources have not been changed since (a newer version with different content is reported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+from ..fhir.errors import FhirError
+from ..fhir.repository import Repository
+from .kinds import get_kind
+from .models import SignedDocument, SigningCredential
+from .pki.certs import common_name, fingerprint, valid_at
+from .pki.trust import trust_roots
+from .signing.jws import canonical_json, verify_detached
+
+CONTENT_CHANGED = "nội dung đã thay đổi sau khi ký"
+
+
+@dataclass
+class Verification:
+    document_id: str
+    title: str
+    status: str
+    signed_at: datetime
+    signer_name: str = ""
+    signer_licence: str = ""
+    certificate_subject: str = ""
+    certificate_issuer: str = ""
+    certificate_not_after: datetime | None = None
+    pdf_intact: bool = False
+    bytes_match_record: bool = False
+    certificate_trusted: bool = False
+    certificate_valid_at_signing: bool = False
+    certificate_revoked: bool = False
+    fhir_signature_valid: bool = False
+    content_unchanged: bool = False
+    changed_resources: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    replaces: str = ""
+    replaced_by: str = ""
+    correction_reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (self.pdf_intact and self.bytes_match_record and self.certificate_trusted
+                and self.certificate_valid_at_signing and not self.certificate_revoked
+                and self.fhir_signature_valid and self.content_unchanged)
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _context(moment: datetime) -> ValidationContext:
+    """Validation at the moment of signing, offline: trust comes from our anchors, not the network."""
+    return ValidationContext(trust_roots=[_asn1(c) for c in trust_roots()], moment=moment, allow_fetching=False,
+                             revocation_mode="soft-fail")
+
+
+def chain_trusted(certs: list[x509.Certificate], moment: datetime) -> tuple[bool, str]:
+    if not certs:
+        return False, "không có chứng thư số"
+    validator = CertificateValidator(_asn1(certs[0]), [_asn1(c) for c in certs[1:]], validation_context=_context(moment))
+    try:
+        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+    except PathBuildingError:
+        return False, "chứng thư số không chuỗi được đến CA gốc tin cậy"
+    except PathValidationError as exc:
+        return False, f"chuỗi chứng thư số không hợp lệ tại thời điểm ký: {exc}"
+    return True, ""
+
+
+def verify(repo: Repository, document: SignedDocument | str) -> Verification:
+    doc = document if isinstance(document, SignedDocument) else SignedDocument.objects.get(pk=document)
+    replaced_by = SignedDocument.objects.filter(replaces_id=doc.pk).values_list("pk", flat=True).first()
+    result = Verification(document_id=doc.pk, title=get_kind(doc.kind).title, status=doc.status,
+                          signed_at=doc.signed_at, replaces=doc.replaces_id or "", replaced_by=replaced_by or "",
+                          correction_reason=doc.correction_reason)
+    docref = repo.read("DocumentReference", doc.pk).json()
+    pdf = base64.b64decode(repo.read("Binary", doc.binary_id).json().get("data", ""))
+    _check_bytes(result, doc, docref, pdf)
+    cert = _check_pdf(result, pdf, doc.signed_at)
+    _check_fhir(result, repo, doc, cert)
+    if cert is not None:
+        _check_certificate(result, cert, doc.signed_at)
+    return result
+
+
+def _check_bytes(result: Verification, doc: SignedDocument, docref: dict, pdf: bytes) -> None:
+    attachment = (docref.get("content") or [{}])[0].get("attachment", {})
+    sha1 = base64.b64encode(hashlib.sha1(pdf).digest()).decode()
+    result.bytes_match_record = hashlib.sha256(pdf).hexdigest() == doc.sha256 and attachment.get("hash") == sha1
+    if not result.bytes_match_record:
+        result.problems.append("tệp PDF lưu trữ khác với tệp đã ký (mã băm không khớp)")
+
+
+def _check_pdf(result: Verification, pdf: bytes, signed_at: datetime) -> x509.Certificate | None:
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+        if not signatures:
+            result.problems.append("tệp PDF không có chữ ký số")
+            return None
+        status = validate_pdf_signature(signatures[-1], _context(signed_at))
+    except Exception as exc:  # a damaged file fails in the parser, in many ways: all mean "not intact"
+        result.problems.append(f"chữ ký số trên tệp PDF không kiểm tra được (tệp bị hỏng hoặc bị sửa): {exc}")
+        return None
+    result.pdf_intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+    if not result.pdf_intact:
+        result.problems.append("chữ ký số trên tệp PDF không còn toàn vẹn: tệp đã bị sửa sau khi ký")
+    return x509.load_der_x509_certificate(status.signing_cert.dump())
+
+
+def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: datetime) -> None:
+    result.signer_name = common_name(cert)
+    serials = cert.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
+    result.signer_licence = str(serials[0].value).removeprefix("CCHN:") if serials else ""
+    result.certificate_subject = cert.subject.rfc4514_string()
+    result.certificate_issuer = cert.issuer.rfc4514_string()
+    result.certificate_not_after = cert.not_valid_after_utc
+    result.certificate_valid_at_signing = valid_at(cert, signed_at)
+    if not result.certificate_valid_at_signing:
+        result.problems.append("chứng thư số không có hiệu lực tại thời điểm ký (đã hết hạn hoặc chưa có hiệu lực)")
+    revoked = SigningCredential.objects.filter(fingerprint_sha256=fingerprint(cert), revoked_at__lte=signed_at).exists()
+    result.certificate_revoked = revoked
+    if revoked:
+        result.problems.append("chứng thư số đã bị thu hồi trước thời điểm ký")
+
+
+def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf_cert: x509.Certificate | None) -> None:
+    provenance = repo.read("Provenance", doc.provenance_id).json()
+    signature = next(iter(provenance.get("signature") or ()), {})
+    token = base64.b64decode(signature.get("data", "")).decode()
+    signed = []
+    for target in provenance.get("target") or ():
+        rtype, rid, _, version = target["reference"].split("/")
+        signed_version = repo.vread(rtype, rid, int(version)).json()
+        signed.append(signed_version)
+        try:
+            now = repo.read(rtype, rid)
+        except FhirError:
+            result.changed_resources.append(f"{rtype}/{rid}")  # deleted since signing
+            continue
+        if str(now.version_id) != version and canonical_json([now.json()]) != canonical_json([signed_version]):
+            result.changed_resources.append(f"{rtype}/{rid}")
+    check = verify_detached(token, canonical_json(signed))
+    result.fhir_signature_valid = check.valid
+    if not check.valid:
+        result.problems.append(f"chữ ký trên nội dung FHIR không hợp lệ: {check.problem}")
+    elif pdf_cert is not None and fingerprint(check.certificates[0]) != fingerprint(pdf_cert):
+        result.fhir_signature_valid = False
+        result.problems.append("chữ ký trên nội dung FHIR và trên tệp PDF không cùng một chứng thư số")
+    result.content_unchanged = not result.changed_resources
+    if result.changed_resources:
+        result.problems.append(f"{CONTENT_CHANGED}: {', '.join(result.changed_resources)}")
+    trusted, why = chain_trusted(check.certificates or ([pdf_cert] if pdf_cert else []), doc.signed_at)
+    result.certificate_trusted = trusted
+    if not trusted:
+        result.problems.append(why)
+    if pdf_cert is None and check.certificates:
+        _check_certificate(result, check.certificates[0], doc.signed_at)
