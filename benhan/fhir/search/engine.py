@@ -1,0 +1,354 @@
+"""Running a search: policy, criteria, keyset paging, includes, audit, and the searchset Bundle.
+
+Paging is by keyset, never OFFSET: a page token carries the sort-key values of the last (or, for
+`previous`, the first) row of the page it was made from, the snapshot bound (the highest
+fhir_resource id when the first page ran, so resources created later never shift the pages) and
+the total counted on the first page. Tokens are signed, so a client cannot forge the bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.db import connection
+
+from benhan.fhir.access import READ
+from benhan.fhir.errors import FhirError, Issue
+from benhan.fhir.store import Stored
+
+from . import includes as inc
+from . import sorting
+from .compiler import RESOURCE_TABLE, Compiler, Cond
+from .definitions import resource_types
+from .errors import SearchParamError
+from .params import Criterion, parse_query
+from .shaping import Shaper
+
+if TYPE_CHECKING:
+    from benhan.fhir.repository import Repository
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 1000
+_SALT = "benhan.fhir.search.page"
+
+
+@dataclass
+class Entry:
+    resource_type: str
+    id: str
+    version_id: int
+    last_updated: Any
+    tenant: str
+    content: str
+    mode: str  # match | include
+
+    def stored(self) -> Stored:
+        return Stored(self.resource_type, self.id, self.version_id, _aware(self.last_updated), False,
+                      self.tenant, self.content)
+
+
+@dataclass
+class SearchResult:
+    """A searchset: `entries` in order (matches then includes), links, total, and warnings."""
+
+    base_url: str
+    entries: list[Entry]
+    total: int | None
+    self_link: str
+    next_link: str | None = None
+    previous_link: str | None = None
+    warnings: list[Issue] = field(default_factory=list)
+    shaper: Shaper = field(default_factory=lambda: Shaper(None, None))
+
+    @property
+    def matches(self) -> list[Entry]:
+        return [e for e in self.entries if e.mode == "match"]
+
+    def to_bytes(self, pretty: bool = False) -> bytes:
+        """The Bundle JSON, assembled around the stored resource bytes without parsing them."""
+        import orjson
+
+        head: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+        if self.total is not None:
+            head["total"] = self.total
+        links = [{"relation": "self", "url": self.self_link}]
+        if self.next_link:
+            links.append({"relation": "next", "url": self.next_link})
+        if self.previous_link:
+            links.append({"relation": "previous", "url": self.previous_link})
+        head["link"] = links
+        parts: list[bytes] = []
+        for e in self.entries:
+            full_url = orjson.dumps(f"{self.base_url}/{e.resource_type}/{e.id}")
+            parts.append(b'{"fullUrl":' + full_url + b',"resource":' + self.shaper.shape(e.content)
+                         + b',"search":{"mode":"' + e.mode.encode() + b'"}}')
+        if self.warnings:
+            outcome = orjson.dumps({"resourceType": "OperationOutcome", "issue": [i.as_json() for i in self.warnings]})
+            parts.append(b'{"resource":' + outcome + b',"search":{"mode":"outcome"}}')
+        body = orjson.dumps(head)
+        if parts:  # FHIR JSON forbids empty arrays, so a page without entries has no "entry"
+            body = body[:-1] + b',"entry":[' + b",".join(parts) + b"]}"
+        if pretty:
+            return orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        return body
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass
+class _Controls:
+    count: int = DEFAULT_COUNT
+    sort: list[str] = field(default_factory=list)
+    includes: list[inc.IncludeSpec] = field(default_factory=list)
+    summary: str | None = None
+    elements: list[str] | None = None
+    total: str = "accurate"
+    page: dict[str, Any] | None = None
+
+
+def _controls(rtype: str | None, controls: list[tuple[str, str]], lenient: bool, warnings: list[Issue]) -> _Controls:
+    out = _Controls()
+    for name, value in controls:
+        base = name.split(":")[0]
+        try:
+            if base == "_count":
+                if not value.isdigit():
+                    raise SearchParamError("_count", f"_count must be a whole number, not '{value}'")
+                out.count = min(int(value), MAX_COUNT)
+            elif base == "_sort":
+                out.sort.extend(v for v in value.split(",") if v)
+            elif base in ("_include", "_revinclude"):
+                out.includes.append(inc.parse_include(name, value))
+            elif base == "_summary":
+                out.summary = value
+            elif base == "_elements":
+                out.elements = [v.strip() for v in value.split(",") if v.strip()]
+            elif base == "_total":
+                if value not in ("none", "estimate", "accurate"):
+                    raise SearchParamError("_total", f"_total must be none, estimate or accurate, not '{value}'")
+                out.total = value
+            elif base == "_page":
+                try:
+                    out.page = signing.loads(value, salt=_SALT)
+                except signing.BadSignature as exc:
+                    raise SearchParamError("_page", "the page token is not valid (expired or altered)") from exc
+            else:
+                raise SearchParamError(name, f"'{name}' is not supported")
+        except SearchParamError as exc:
+            if not lenient or base == "_page":
+                raise
+            warnings.append(Issue("not-supported", str(exc), (name,), severity="warning"))
+    return out
+
+
+class _Search:
+    def __init__(self, repo: Repository, rtype: str | None, params: list[tuple[str, str]], base_url: str,
+                 compartment: tuple[str, str] | None, lenient: bool) -> None:
+        self.repo = repo
+        self.rtype = rtype
+        self.params = params
+        self.base_url = base_url.rstrip("/")
+        self.compartment = compartment
+        self.lenient = lenient
+        self.tenants = repo.policy.tenants(repo.actor)
+        self.compiler = Compiler(connection.vendor, self.tenants, self.base_url)
+        self.warnings: list[Issue] = []
+
+    # --- visibility ----------------------------------------------------------------------------
+    def readable(self, rtype: str) -> bool:
+        return any(s.allows(rtype, READ) for s in self.repo.actor.scopes)
+
+    def visible(self, alias: str) -> tuple[str, list[object]]:
+        """Tenancy, and for patient-context tokens their patients' compartments, on alias."""
+        sql, params = "", []
+        if self.tenants is not None:
+            sql += f" AND {alias}.tenant IN ({', '.join(['%s'] * len(self.tenants))})"
+            params += sorted(self.tenants)
+        if self.repo.actor.patient_context_only:
+            from benhan.fhir.bulk.compartment_index import compartment_sql
+
+            csql, cparams = compartment_sql(sorted(self.repo.actor.patient_ids), alias=alias)
+            sql += f" AND {csql}"
+            params += cparams
+        return sql, params
+
+    # --- building -----------------------------------------------------------------------------
+    def where(self, criteria: list[Criterion]) -> tuple[str, list[object]]:
+        clauses, params = ["r.deleted = %s"], [False]
+        if self.rtype:
+            clauses.insert(0, "r.resource_type = %s")
+            params.insert(0, self.rtype)
+        else:
+            allowed = sorted(t for t in resource_types() if self.readable(t))
+            if not any(s.resource_type == "*" and s.read for s in self.repo.actor.scopes):
+                clauses.append(f"r.resource_type IN ({', '.join(['%s'] * len(allowed))})")
+                params += allowed
+        vis_sql, vis_params = self.visible("r")
+        if vis_sql:
+            clauses.append(vis_sql[len(" AND "):])
+            params += vis_params
+        if self.compartment:
+            from benhan.fhir.bulk.compartment_index import compartment_sql
+
+            ctype, cid = self.compartment
+            if ctype != "Patient":
+                raise FhirError(400, [Issue("not-supported", f"only Patient compartments are searchable, not {ctype}")])
+            csql, cparams = compartment_sql([cid], alias="r")
+            clauses.append(csql)
+            params += cparams
+        for c in criteria:
+            try:
+                cond = self._criterion(c)
+            except SearchParamError as exc:
+                if not self.lenient:
+                    raise
+                self.warnings.append(Issue("not-supported", str(exc), (c.raw,), severity="warning"))
+                continue
+            clauses.append(cond.sql)
+            params += cond.params
+        return " AND ".join(clauses), params
+
+    def _criterion(self, c: Criterion) -> Cond:
+        if self.rtype:
+            return self.compiler.criterion(self.rtype, c, "r")
+        # Across all types only the common parameters apply; they are indexed under each type.
+        if c.code not in ("_id", "_lastUpdated", "_tag", "_profile", "_security", "_source") and c.has is None:
+            from .errors import unknown
+
+            raise unknown(c.raw, None)
+        if c.code in ("_id", "_lastUpdated"):
+            return self.compiler.criterion("Resource", c, "r")
+        param = self.compiler.lookup("Patient", c)
+        ids = self.compiler.matching_ids("Patient", param, c, nested=False)
+        # The subquery is typed to Patient; make it follow the outer row's type instead.
+        sql = ids.sql.replace(".resource_type = %s", ".resource_type = r.resource_type", 1)
+        return Cond(f"r.resource_id IN ({sql})", [p for i, p in enumerate(ids.params) if i != 0])
+
+    # --- running ------------------------------------------------------------------------------------
+    def run(self) -> SearchResult:
+        query = parse_query(self.params)
+        ctl = _controls(self.rtype, query.controls, self.lenient, self.warnings)
+        shaper = Shaper(ctl.summary, ctl.elements)
+        where_sql, where_params = self.where(query.criteria)
+        keys = [sorting.sort_key(self.rtype, s, connection.vendor) for s in ctl.sort]
+        if self.rtype is None:
+            keys.append(sorting.SortKey("r.resource_type", (), False, "text"))
+        keys.append(sorting.sort_key(self.rtype, "_id", connection.vendor))
+
+        page = ctl.page or {}
+        with connection.cursor() as cursor:
+            snapshot = page.get("s")
+            if snapshot is None:
+                cursor.execute(f"SELECT MAX(id) FROM {RESOURCE_TABLE}")
+                snapshot = cursor.fetchone()[0] or 0
+            where_sql += " AND r.id <= %s"
+            where_params = [*where_params, snapshot]
+
+            count_only = ctl.summary == "count" or ctl.count == 0
+            total = page.get("t")
+            rows: list[tuple[Any, ...]] = []
+            has_more = False
+            reverse = "b" in page
+            if not count_only:
+                sql, params = where_sql, list(where_params)
+                cursor_values = page.get("a") or page.get("b")
+                if cursor_values is not None:
+                    values = [self._db_value(k, sorting.decode_value(v)) for k, v in zip(keys, cursor_values, strict=True)]
+                    cond, cparams = sorting.after(keys, values, reverse=reverse)
+                    sql += " AND " + cond
+                    params += cparams
+                order, oparams = sorting.order_by(keys, reverse=reverse)
+                key_cols = "".join(f", {k.sql}" for k in keys)
+                key_params = [p for k in keys for p in k.params]
+                cursor.execute(
+                    f"SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content{key_cols}"
+                    f" FROM {RESOURCE_TABLE} r WHERE {sql} ORDER BY {order} LIMIT %s",
+                    [*key_params, *params, *oparams, ctl.count + 1],
+                )
+                rows = list(cursor.fetchall())
+                has_more = len(rows) > ctl.count
+                rows = rows[: ctl.count]
+                if reverse:
+                    rows.reverse()
+            if total is None and ctl.total != "none":
+                if not count_only and not page and not has_more:
+                    total = len(rows)
+                else:
+                    cursor.execute(f"SELECT COUNT(*) FROM {RESOURCE_TABLE} r WHERE {where_sql}", where_params)
+                    total = cursor.fetchone()[0]
+
+        matches = [Entry(*row[:6], mode="match") for row in rows]
+        entries = list(matches)
+        if ctl.includes and matches:
+            included = inc.resolve_includes(ctl.includes, [(e.resource_type, e.id) for e in matches],
+                                            self.readable, self.visible)
+            entries += [Entry(*row, mode="include") for row in included]
+
+        base_path = self._path()
+        plain = [(k, v) for k, v in self.params if k != "_page"]
+        result = SearchResult(self.base_url, entries, total, self._link(base_path, self.params),
+                              warnings=self.warnings, shaper=shaper)
+        n = len(keys)
+        if rows:
+            state: dict[str, Any] = {"s": snapshot, "t": total}
+            last, first = rows[-1][6 : 6 + n], rows[0][6 : 6 + n]
+            more_after = has_more if not reverse else True
+            more_before = bool(page) and (has_more if reverse else True)
+            if more_after:
+                token = signing.dumps({**state, "a": [sorting.encode_value(v) for v in last]}, salt=_SALT, compress=True)
+                result.next_link = self._link(base_path, [*plain, ("_page", token)])
+            if more_before:
+                token = signing.dumps({**state, "b": [sorting.encode_value(v) for v in first]}, salt=_SALT, compress=True)
+                result.previous_link = self._link(base_path, [*plain, ("_page", token)])
+        if count_only:
+            result.entries = []
+        return result
+
+    @staticmethod
+    def _db_value(key: sorting.SortKey, value: object) -> object:
+        if key.kind == "instant":
+            return connection.ops.adapt_datetimefield_value(_aware(value))
+        return value
+
+    def _path(self) -> str:
+        if self.compartment:
+            return f"{self.base_url}/{self.compartment[0]}/{self.compartment[1]}/{self.rtype or ''}".rstrip("/")
+        return f"{self.base_url}/{self.rtype}" if self.rtype else self.base_url
+
+    @staticmethod
+    def _link(path: str, params: list[tuple[str, str]]) -> str:
+        return f"{path}?{urlencode(params)}" if params else path
+
+
+def run_search(repo: Repository, resource_type: str | None, params: list[tuple[str, str]], *, base_url: str,
+               compartment: tuple[str, str] | None = None, lenient: bool = False) -> SearchResult:
+    """Check the policy, run the search, and audit it (one row, with the query), refusals included."""
+    query_text = urlencode(params)
+    audit_type = resource_type or ""
+    try:
+        if resource_type is not None:
+            if resource_type not in resource_types():
+                raise FhirError(404, [Issue("not-supported", f"'{resource_type}' is not a FHIR R4 resource type")])
+            repo.policy.check_type(repo.actor, resource_type, READ)
+        elif not any(s.read for s in repo.actor.scopes):
+            raise FhirError(403, [Issue("forbidden", "the token's scopes allow no reads")])
+        if repo.actor.patient_context_only and compartment and compartment[1] not in repo.actor.patient_ids:
+            raise FhirError(403, [Issue("forbidden", "that compartment is outside the patient's record")])
+        result = _Search(repo, resource_type, params, base_url, compartment, lenient).run()
+    except FhirError as exc:
+        if exc.status == 403:
+            repo.audit_event("search", outcome="4", resource_type=audit_type, query=query_text, reason=str(exc))
+        raise
+    patient = compartment[1] if compartment and compartment[0] == "Patient" else ""
+    repo.audit_event("search", resource_type=audit_type, query=query_text, patient_id=patient)
+    return result

@@ -1,0 +1,110 @@
+"""The write listener that keeps the search-index tables in step with the store.
+
+It runs inside the writing transaction (store.add_write_listener), takes the whole list of writes
+of one store call, and makes one DELETE per table for the resources that had index rows before
+(updates and deletes; a version-1 create has none) and one bulk insert per table (COPY on
+PostgreSQL) for the new rows. A deleted resource keeps no index rows, so searches never see it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection
+
+from benhan.fhir import bulkinsert
+from benhan.fhir.store import Stored
+
+from .definitions import SearchParam, indexed_params
+from .models import INDEX_MODELS
+from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
+
+_COMMON = ("resource_type", "resource_id", "param", "tenant", "grp")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "string": _COMMON + ("value", "exact"),
+    "token": _COMMON + ("system", "code", "text"),
+    "reference": _COMMON + ("target_type", "target_id", "url"),
+    "date": _COMMON + ("low", "high"),
+    "number": _COMMON + ("value",),
+    "quantity": _COMMON + ("value", "system", "code", "unit"),
+    "uri": _COMMON + ("value",),
+}
+TABLES = {kind: model._meta.db_table for kind, model in INDEX_MODELS.items()}
+
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+def composite_key(code: str, index: int) -> str:
+    """The param under which component `index` of composite `code` is stored (`code-value-quantity#1`)."""
+    return f"{code}#{index}"
+
+
+def _add_values(rows: Rows, prefix: tuple[str, str, str, str, int], kind: str, value: Any) -> None:
+    rtype, rid, code, tenant, grp = prefix
+    for typed in EXTRACTORS[kind](value):
+        rows[kind].append((*prefix, *typed))
+    if kind == "token":
+        for typed in identifier_type_values(value):
+            rows["token"].append((rtype, rid, f"{code}:of-type", tenant, grp, *typed))
+    elif kind == "reference":
+        for typed in reference_identifier_values(value):
+            rows["token"].append((rtype, rid, f"{code}:identifier", tenant, grp, *typed))
+
+
+def _index_param(rows: Rows, param: SearchParam, resource: dict[str, Any], rid: str, tenant: str) -> None:
+    assert param.expression is not None
+    rtype = resource["resourceType"]
+    elements = param.expression(resource)
+    if param.type == "composite":
+        for grp, element in enumerate(elements, start=1):
+            for i, comp in enumerate(param.components):
+                for value in comp.expression(element) if isinstance(element, dict) else ():
+                    _add_values(rows, (rtype, rid, composite_key(param.code, i), tenant, grp), comp.type, value)
+        return
+    prefix = (rtype, rid, param.code, tenant, 0)
+    for value in elements:
+        _add_values(rows, prefix, param.type, value)
+
+
+def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
+    """Every index row of one resource, by table kind."""
+    rows: Rows = defaultdict(list)
+    for param in indexed_params(resource["resourceType"]):
+        _index_param(rows, param, resource, resource_id, tenant)
+    return rows
+
+
+def _delete_rows(keys: list[tuple[str, str]]) -> None:
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for rtype, rid in keys:
+        by_type[rtype].append(rid)
+    with connection.cursor() as cursor:
+        for rtype, ids in by_type.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                for table in TABLES.values():
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE resource_id IN ({marks}) AND resource_type = %s",  # noqa: S608
+                        [*chunk, rtype],
+                    )
+
+
+def index_writes(written: list[tuple[Stored, dict[str, Any] | None]], *, replace_all: bool = False) -> None:
+    """The write listener: replace the index rows of every written resource.
+
+    `replace_all` makes it delete even for version-1 rows (used by `benhan reindex`).
+    """
+    stale = [(s.resource_type, s.id) for s, r in written if replace_all or s.version_id > 1 or r is None]
+    if stale:
+        _delete_rows(stale)
+    rows: Rows = defaultdict(list)
+    for stored, resource in written:
+        if resource is None or stored.deleted:
+            continue
+        for kind, kind_rows in rows_for(resource, stored.id, stored.tenant).items():
+            rows[kind].extend(kind_rows)
+    for kind, kind_rows in rows.items():
+        if kind_rows:
+            bulkinsert.insert_rows(TABLES[kind], COLUMNS[kind], kind_rows)
