@@ -170,7 +170,11 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
     "SCOPES_BACKEND_CLASS": "benhan.accounts.scopes.SmartScopes",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    # Lets a client ask for any scope its ClientProfile covers (system/Patient.rs under system/*.read).
+    "OAUTH2_VALIDATOR_CLASS": "benhan.accounts.oauth_validator.SmartOAuth2Validator",
 }
+# Named explicitly so migrations that reference the (swappable) application model resolve it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # --- i18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -30,3 +30,33 @@ def make_actor():  # type: ignore[no-untyped-def]
         )
 
     return _make
+
+
+@pytest.fixture
+def fhir_client(db: None):  # type: ignore[no-untyped-def]
+    """A test client of /fhir holding a bearer token of a system client with these scopes and facilities.
+
+    The token row is made directly (the OAuth2 endpoint itself is tested in tests/accounts) so that
+    tests do not pay for hashing a client secret; /fhir checks it exactly as it checks issued tokens.
+    """
+    import secrets
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, Application
+
+    from benhan.accounts.clients import ClientProfile
+
+    def _make(scopes: str = "system/*.*", facilities: set[str] | None = frozenset({"00001"})) -> Client:  # type: ignore[assignment]
+        app = Application.objects.create(
+            name=f"test {scopes}", client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, hash_client_secret=False,
+        )
+        ClientProfile.objects.create(application=app, allowed_scopes=scopes,
+                                     facility_codes=" ".join(sorted(facilities or ())), all_facilities=facilities is None)
+        token = AccessToken.objects.create(application=app, token=secrets.token_urlsafe(24), scope=scopes,
+                                           expires=timezone.now() + timedelta(hours=1))
+        return Client(headers={"Authorization": f"Bearer {token.token}"})
+
+    return _make

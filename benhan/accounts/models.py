@@ -59,3 +59,7 @@ class User(AbstractUser):
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices, default=Role.DOCTOR)
     licence_number = models.CharField(_("số chứng chỉ hành nghề"), max_length=64, blank=True)
     practitioner_id = models.CharField(max_length=64, blank=True, help_text="FHIR Practitioner id")
+
+
+# OAuth2 system clients live in their own module; imported here so Django registers the model.
+from .clients import ClientProfile  # noqa: E402, F401

@@ -1,0 +1,118 @@
+"""Who is calling the FHIR API, and the Repository that acts for them.
+
+Two ways in: an OAuth2 bearer token (django-oauth-toolkit; client-credentials clients get their
+facilities from their ClientProfile), or a logged-in staff session (mapped by
+benhan.accounts.actors.actor_for_user, with CSRF enforced on writes as for any session form).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
+
+from .. import audit
+from ..access import Actor, Scope, parse_scopes
+from ..errors import FhirError, Issue
+from ..repository import Repository
+
+REALM = 'Bearer realm="benhan-fhir"'
+FACILITY_HEADER = "X-Benhan-Facility"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unauthorized(request: HttpRequest, diagnostics: str, error: str = "") -> FhirError:
+    challenge = REALM + (f', error="{error}", error_description="{diagnostics}"' if error else "")
+    audit.record(Actor("anonymous", "", "anonymous"), "authenticate", outcome="4", reason=diagnostics,
+                 source_ip=client_ip(request), query=request.path[:200])
+    return FhirError(401, [Issue("login", diagnostics)], headers={"WWW-Authenticate": challenge})
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _covers(held: Scope, wanted: Scope) -> bool:
+    return (held.context == wanted.context and held.resource_type in ("*", wanted.resource_type)
+            and (held.read or not wanted.read) and (held.write or not wanted.write))
+
+
+def _token_actor(request: HttpRequest, token_text: str) -> Actor:
+    from oauth2_provider.models import get_access_token_model
+
+    checksum = hashlib.sha256(token_text.encode()).hexdigest()
+    token = (
+        get_access_token_model().objects.select_related("application", "user")
+        .filter(token_checksum=checksum).first()
+    )
+    if token is None or token.expires <= timezone.now():
+        raise _unauthorized(request, "the access token is invalid or has expired", "invalid_token")
+    token_scopes = parse_scopes(token.scope.split())
+    if token.user is not None:
+        # A user's token never reaches further than the user's own role would.
+        if not token.user.is_active:
+            raise _unauthorized(request, "the account is disabled", "invalid_token")
+        staff = _staff_actor(token.user)
+        granted = tuple(s for s in token_scopes if any(_covers(h, s) for h in staff.scopes))
+        return replace(staff, scopes=granted)
+    application: Any = token.application
+    if application is None:
+        raise _unauthorized(request, "the access token belongs to no client", "invalid_token")
+    profile = getattr(application, "benhan_profile", None)
+    facilities = profile.facilities() if profile is not None else frozenset()
+    return Actor("client", str(application.client_id), str(application.name or application.client_id),
+                 token_scopes, facilities)
+
+
+def _staff_actor(user: Any) -> Actor:
+    from benhan.accounts.actors import actor_for_user
+
+    return actor_for_user(user)
+
+
+def _session_actor(request: HttpRequest) -> Actor | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if request.method not in _SAFE_METHODS:
+        # A browser session carries ambient credentials: writes need the CSRF token like any form.
+        rejection = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type, return-value]
+        if rejection is not None:
+            raise FhirError(403, [Issue("forbidden", "a session write to the FHIR API needs the CSRF token")])
+    return _staff_actor(user)
+
+
+def authenticate(request: HttpRequest) -> Actor:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized(request, "use an OAuth2 bearer token (Authorization: Bearer ...)", "invalid_request")
+        return _token_actor(request, token.strip())
+    actor = _session_actor(request)
+    if actor is None:
+        raise _unauthorized(request, "authentication is required: get a token at /oauth2/token")
+    return actor
+
+
+def facility_for(actor: Actor, request: HttpRequest) -> str:
+    """The facility the request acts for: the header if the actor may act for it, else its own."""
+    named = request.headers.get(FACILITY_HEADER, "").strip()
+    if named:
+        if actor.facilities is not None and named not in actor.facilities:
+            raise FhirError(403, [Issue("forbidden", f"this caller may not act for facility {named}")])
+        return named
+    if actor.facilities is None:
+        return settings.DEFAULT_FACILITY
+    if len(actor.facilities) == 1:
+        return next(iter(actor.facilities))
+    return ""
+
+
+def repository_for(request: HttpRequest, actor: Actor) -> Repository:
+    return Repository(actor, facility_for(actor, request), source_ip=client_ip(request))
