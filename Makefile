@@ -57,6 +57,7 @@ typecheck: install
 definitions: install
 	scripts/fetch_fhir_package.sh
 	$(BIN)/python scripts/gen_compartment.py
+	$(BIN)/python scripts/gen_validation_tables.py
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py

@@ -221,6 +221,13 @@ def test_a_reference_to_a_wrong_target_type_is_rejected() -> None:
     assert "Medication" in issue.diagnostics and "Patient" in issue.diagnostics
 
 
+def test_a_reference_type_outside_the_targets_is_rejected() -> None:
+    subject = {"type": "Medication", "identifier": {"value": "m1"}}
+    assert located({**OBSERVATION, "subject": subject}) == ["Observation.subject.type"]
+    subject["type"] = "http://hl7.org/fhir/StructureDefinition/Patient"
+    assert validate_resource({**OBSERVATION, "subject": subject}) == []
+
+
 @pytest.mark.parametrize("reference", [
     "Patient/bn-001", "Patient/bn-001/_history/3", "https://fhir.benhan.vn/fhir/Patient/bn-001",
     "urn:uuid:0d1e7a52-7f3c-4c47-9a51-2f0e8d7e2a11", "Patient?identifier=https://benhan.vn/cccd|001087000123",

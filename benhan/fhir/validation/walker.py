@@ -255,6 +255,13 @@ class Walker:
         issues.append(Issue("code-invalid", f"no code is from the required value set {elem.value_set}", (at,)))
 
     def _reference(self, elem: Elem, item: dict[str, Any], at: str, issues: list[Issue], scope: Scope) -> None:
+        declared = item.get("type")
+        if type(declared) is str and elem.targets is not None:
+            # Reference.type is a type name or, for resources, its StructureDefinition URL.
+            name = declared.removeprefix("http://hl7.org/fhir/StructureDefinition/")
+            if name in self.tables.resource_types and name not in elem.targets:
+                issues.append(Issue("value", f"type {declared} is not allowed here: must be "
+                                    f"{describe_targets(elem.targets)}", (at + ".type",)))
         reference = item.get("reference")
         if type(reference) is not str:
             return
