@@ -1,0 +1,113 @@
+"""_sort on several keys, _count, _total, and keyset paging that stays correct while data changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from benhan.fhir.errors import FhirError
+from benhan.fhir.repository import Repository
+from benhan.fhir.search import search
+
+from .conftest import BASE, Find
+
+
+def _patient(repo: Repository, family: str, birth: str, pid: str | None = None) -> str:
+    return repo.create({"resourceType": "Patient", "name": [{"family": family}], "birthDate": birth},
+                       resource_id=pid).id
+
+
+def test_sort_by_string_ascending_and_date_descending(repo: Repository, find: Find) -> None:
+    b = _patient(repo, "Bùi", "1980-01-01")
+    a2 = _patient(repo, "An", "1990-01-01")
+    a1 = _patient(repo, "Ân", "1970-01-01")  # folds to "an" too: the second key decides
+    assert find("Patient", "_sort=family,-birthdate") == [a2, a1, b]
+    assert find("Patient", "_sort=-birthdate") == [a2, b, a1]
+    assert find("Patient", "_sort=birthdate") == [a1, b, a2]
+
+
+def test_resources_without_the_sort_value_come_last_both_ways(repo: Repository, find: Find) -> None:
+    dated = _patient(repo, "X", "1980-01-01")
+    undated = repo.create({"resourceType": "Patient"}).id
+    assert find("Patient", "_sort=birthdate") == [dated, undated]
+    assert find("Patient", "_sort=-birthdate") == [dated, undated]
+
+
+def test_sort_by_id_and_last_updated(repo: Repository, find: Find) -> None:
+    ids = [_patient(repo, "X", "1980", pid=p) for p in ("c", "a", "b")]
+    assert find("Patient", "_sort=_id") == ["a", "b", "c"]
+    assert find("Patient", "_sort=-_lastUpdated") == list(reversed(ids))
+
+
+def test_sort_on_an_unknown_parameter_is_a_400(repo: Repository, find: Find) -> None:
+    with pytest.raises(FhirError) as exc:
+        find("Patient", "_sort=shoe-size")
+    assert exc.value.issues[0].expression == ("_sort",)
+
+
+def _walk(repo: Repository, query: str, relation: str = "next", start: str | None = None) -> list[list[str]]:
+    pages = []
+    params = parse_qsl(query)
+    while True:
+        result = search(repo, "Patient", params, base_url=BASE)
+        pages.append([e.id for e in result.matches])
+        link = result.next_link if relation == "next" else result.previous_link
+        if not link:
+            return pages
+        assert link.startswith(f"{BASE}/Patient?")
+        params = parse_qsl(urlsplit(link).query)
+
+
+def test_next_links_walk_every_match_exactly_once(repo: Repository) -> None:
+    ids = sorted(_patient(repo, f"N{i:02d}", f"19{50 + i}", pid=f"p{i:02d}") for i in range(7))
+    pages = _walk(repo, "_count=3&_sort=_id")
+    assert pages == [ids[0:3], ids[3:6], ids[6:7]]
+
+
+def test_previous_links_walk_back(repo: Repository) -> None:
+    for i in range(7):
+        _patient(repo, "X", "1970", pid=f"p{i}")
+    first = search(repo, "Patient", [("_count", "3"), ("_sort", "_id")], base_url=BASE)
+    assert first.previous_link is None
+    second = search(repo, "Patient", parse_qsl(urlsplit(first.next_link or "").query), base_url=BASE)
+    back = search(repo, "Patient", parse_qsl(urlsplit(second.previous_link or "").query), base_url=BASE)
+    assert [e.id for e in back.matches] == ["p0", "p1", "p2"]
+    assert back.previous_link is None
+
+
+def test_pages_do_not_shift_when_resources_are_created_or_deleted_meanwhile(repo: Repository) -> None:
+    for i in range(6):
+        _patient(repo, "X", "1970", pid=f"p{i}")
+    first = search(repo, "Patient", [("_count", "2"), ("_sort", "_id")], base_url=BASE)
+    assert [e.id for e in first.matches] == ["p0", "p1"]
+    _patient(repo, "X", "1970", pid="a-new")  # would sort first: must not push p1 onto page two
+    repo.delete("Patient", "p0")
+    second = search(repo, "Patient", parse_qsl(urlsplit(first.next_link or "").query), base_url=BASE)
+    assert [e.id for e in second.matches] == ["p2", "p3"]
+    assert second.total == 6  # counted when the first page ran
+
+
+def test_total_modes_and_count_zero(repo: Repository, bundle: Callable[..., dict[str, Any]]) -> None:
+    for i in range(5):
+        _patient(repo, "X", "1970", pid=f"p{i}")
+    assert bundle("Patient", "_count=2")["total"] == 5
+    assert "total" not in bundle("Patient", "_count=2&_total=none")
+    assert bundle("Patient", "_total=estimate")["total"] == 5
+    b = bundle("Patient", "_summary=count")
+    assert b["total"] == 5 and "entry" not in b
+    assert "entry" not in bundle("Patient", "_count=0")
+
+
+def test_a_tampered_page_token_is_refused(repo: Repository, find: Find) -> None:
+    with pytest.raises(FhirError) as exc:
+        find("Patient", "_page=abc")
+    assert exc.value.status == 400 and exc.value.issues[0].expression == ("_page",)
+
+
+def test_count_must_be_a_number(repo: Repository, find: Find) -> None:
+    with pytest.raises(FhirError) as exc:
+        find("Patient", "_count=ten")
+    assert exc.value.issues[0].expression == ("_count",)
