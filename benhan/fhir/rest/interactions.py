@@ -261,30 +261,33 @@ def search(repo: Repository, req: FhirRequest) -> FhirResult:
 
 
 # --- dispatch ---------------------------------------------------------------------------------------
-def dispatch(repo: Repository, req: FhirRequest) -> FhirResult:
-    """Run the interaction a request names (everything but $operations and metadata)."""
-    kind, method = req.route.kind, req.method
-    if method == "HEAD":
-        method = "GET"
-    if kind == "instance":
-        handler = {"GET": read, "PUT": update, "PATCH": patch_instance, "DELETE": delete}.get(method)
-    elif kind == "version":
-        handler = vread if method == "GET" else None
-    elif kind == "type":
-        handler = {"GET": search, "POST": create, "PUT": conditional_update, "PATCH": conditional_patch,
-                   "DELETE": conditional_delete}.get(method)
-    elif kind == "search":
-        handler = search if method in ("GET", "POST") else None
-    elif kind == "history":
-        handler = history if method == "GET" else None
-    elif kind == "system":
-        if method == "POST":
-            from ..bundles import process_bundle
+def _process_bundle(repo: Repository, req: FhirRequest) -> FhirResult:
+    from ..bundles import process_bundle
 
-            return process_bundle(repo, req)
-        handler = search if method == "GET" else None
-    else:
-        handler = None
+    return process_bundle(repo, req)
+
+
+_HANDLERS: dict[str, dict[str, Any]] = {
+    "instance": {"GET": read, "PUT": update, "PATCH": patch_instance, "DELETE": delete},
+    "version": {"GET": vread},
+    "type": {"GET": search, "POST": create, "PUT": conditional_update, "PATCH": conditional_patch,
+             "DELETE": conditional_delete},
+    "search": {"GET": search, "POST": search},
+    "history": {"GET": history},
+    "system": {"GET": search, "POST": _process_bundle},
+}
+
+
+def handler_for(req: FhirRequest) -> Any:
+    """The interaction for this URL shape and method, or 405 (checked before the body is read)."""
+    method = "GET" if req.method == "HEAD" else req.method
+    handler = _HANDLERS.get(req.route.kind, {}).get(method)
     if handler is None:
         raise _method_not_allowed(req)
-    return handler(repo, req)
+    return handler
+
+
+def dispatch(repo: Repository, req: FhirRequest) -> FhirResult:
+    """Run the interaction a request names (everything but $operations and metadata)."""
+    result: FhirResult = handler_for(req)(repo, req)
+    return result

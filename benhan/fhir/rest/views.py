@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from ..errors import FhirError, Issue
 from . import negotiation, render
 from .auth import authenticate, repository_for
-from .interactions import dispatch
+from .interactions import dispatch, handler_for
 from .messages import FhirRequest, parse_etag, parse_prefer
 from .routing import Route, parse_path
 
@@ -120,19 +120,19 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
     if (method in _WRITE_METHODS and route.kind not in ("search", "operation") and not repo.facility
             and actor.facilities is not None):
         raise FhirError(400, [Issue("required", "this caller acts for several facilities: name one in the X-Benhan-Facility header")])
-    body = _body(request, route, params)
     if route.kind == "operation":
-        return _run_operation(request, repo, route, params, body)
+        return _run_operation(request, repo, route, params, _body(request, route, params))
     fhir_request = FhirRequest(
         method=method,
         route=route,
         params=params,
-        body=body,
         if_match=parse_etag(request.headers.get("If-Match")),
         if_none_exist=request.headers.get("If-None-Exist") or None,
         prefer_return=parse_prefer(request.headers.get("Prefer")),
         base=_base(request),
     )
+    handler_for(fhir_request)
+    fhir_request.body = _body(request, route, params)
     result = dispatch(repo, fhir_request)
     return render.http_response(result, fhir_request.base, fhir_request.prefer_return, False)
 
