@@ -1,5 +1,14 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from ..core.lazy import lazy_view
+
+app_name = "documents"
+
+_ID = r"(?P<doc_id>[A-Za-z0-9\-.]{1,64})"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(rf"^{_ID}\.pdf$", lazy_view("benhan.documents.views.download"), name="download"),
+    re_path(rf"^{_ID}/verify$", lazy_view("benhan.documents.views.verify_page"), name="verify"),
+]

@@ -19,6 +19,7 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 def pki_in_tmp(settings: Any, tmp_path: Path) -> Path:
     """Keys of each test go to its own directory, never the installation's var/pki."""
     settings.BENHAN_PKI_DIR = str(tmp_path / "pki")
+    settings.BENHAN_PKI_CA_KEY_BITS = 2048  # 3072-bit CA keys take ~1 s to generate; the size is not under test
     return tmp_path / "pki"
 
 

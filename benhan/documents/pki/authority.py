@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from django.conf import settings
 from django.db import transaction
 
 from ...accounts.models import Facility, User
@@ -62,7 +63,8 @@ def init_facility_ca(facility: Facility) -> CertificateAuthority:
     existing = CertificateAuthority.objects.filter(facility_code=facility.code).first()
     if existing is not None:
         return existing
-    key = rsa.generate_private_key(public_exponent=65537, key_size=CA_KEY_BITS)
+    key = rsa.generate_private_key(public_exponent=65537,
+                                   key_size=int(getattr(settings, "BENHAN_PKI_CA_KEY_BITS", CA_KEY_BITS)))
     name = _ca_name(facility)
     validity = Validity.starting_now(CA_YEARS * 365)
     cert = (
