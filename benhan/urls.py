@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.urls import include, path
 
 urlpatterns = [
+    # Bulk export status and files; before /fhir, whose one pattern takes every /fhir/... path.
+    path("fhir/bulk/", include("benhan.fhir.bulk.urls")),
     path("fhir", include("benhan.fhir.urls")),
     path("oauth2/", include("benhan.accounts.oauth_urls")),
     # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
