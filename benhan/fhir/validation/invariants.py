@@ -1,8 +1,9 @@
 """Hand-written checks for the common R4 invariants (constraint keys in the diagnostics).
 
-The structural walker checks ele-1 itself and the resource-level dom-2..dom-5 and ref-1 rules need
-the whole resource (see walker.py). Those here look at one JSON object of a known type; each is
-attached to the Node it constrains. Evaluating every FHIRPath constraint instead would cost far
+The structural walker checks ele-1 itself, and the resource-level dom-2..dom-5 and ref-1 rules
+need the whole resource (see walker.py). Those here, for data types and Bundle, and those of
+resource_invariants.py each look at one JSON object of a known type and are attached to the Node
+it constrains. Evaluating every FHIRPath constraint instead would cost far
 more than the rest of validation (see docs/decisions/0003-validation.md).
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Issue
+from .resource_invariants import RESOURCE_CHECKS, fail
 
 if TYPE_CHECKING:
     from .tables import Tables
@@ -20,14 +22,10 @@ if TYPE_CHECKING:
 Check = Callable[[dict[str, Any], str, list[Issue]], None]
 
 
-def _fail(issues: list[Issue], key: str, text: str, path: str) -> None:
-    issues.append(Issue("invariant", f"{key}: {text}", (path,)))
-
-
 def ext_1(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
     has_value = any(k.startswith("value") or k.startswith("_value") for k in obj)
     if ("extension" in obj) == has_value:
-        _fail(issues, "ext-1", "an extension must have either nested extensions or a value[x], not both", path)
+        fail(issues, "ext-1", "an extension must have either nested extensions or a value[x], not both", path)
 
 
 def _instant(value: Any) -> datetime | None:
@@ -53,22 +51,66 @@ def per_1(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
         size = min(len(start), len(end), 10)
         later = start[:size] > end[:size]
     if later:
-        _fail(issues, "per-1", f"the period starts ({start}) after it ends ({end})", path)
+        fail(issues, "per-1", f"the period starts ({start}) after it ends ({end})", path)
 
 
 def qty_3(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
     if "code" in obj and "system" not in obj:
-        _fail(issues, "qty-3", "a quantity with a unit code must also give the unit system", path)
+        fail(issues, "qty-3", "a quantity with a unit code must also give the unit system", path)
 
 
-def obs_6(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
-    if "dataAbsentReason" in obj and any(k.startswith("value") for k in obj):
-        _fail(issues, "obs-6", "dataAbsentReason is only allowed when there is no value[x]", path)
+def cpt_2(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    if "value" in obj and "system" not in obj:
+        fail(issues, "cpt-2", "a contact point with a value must say its system (phone, email, ...)", path)
 
 
-def pat_1(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
-    if not any(k in obj for k in ("name", "telecom", "address", "organization")):
-        _fail(issues, "pat-1", "a contact needs a name, telecom, address or organization", path)
+def att_1(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    if "data" in obj and "contentType" not in obj:
+        fail(issues, "att-1", "an attachment with data must give its contentType", path)
+
+
+def _number(value: Any) -> float | None:
+    return value if type(value) in (int, float) else None
+
+
+def rng_2(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    low, high = obj.get("low"), obj.get("high")
+    if type(low) is not dict or type(high) is not dict or low.get("code") != high.get("code"):
+        return  # quantities in different units do not compare without UCUM conversion
+    low_value, high_value = _number(low.get("value")), _number(high.get("value"))
+    if low_value is not None and high_value is not None and low_value > high_value:
+        fail(issues, "rng-2", f"the range's low ({low_value}) is above its high ({high_value})", path)
+
+
+def rat_1(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    if ("numerator" in obj) != ("denominator" in obj) or not ("numerator" in obj or "extension" in obj):
+        fail(issues, "rat-1", "a ratio needs both numerator and denominator, or neither and an extension", path)
+
+
+_TIMING_PAIRS = (
+    ("tim-1", "duration", "durationUnit", "a duration needs a durationUnit"),
+    ("tim-2", "period", "periodUnit", "a period needs a periodUnit"),
+    ("tim-6", "periodMax", "period", "periodMax needs a period"),
+    ("tim-7", "durationMax", "duration", "durationMax needs a duration"),
+    ("tim-8", "countMax", "count", "countMax needs a count"),
+)
+_MEAL_EVENTS = {"C", "CM", "CD", "CV"}
+
+
+def timing_repeat(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    for key, present, needed, text in _TIMING_PAIRS:
+        if present in obj and needed not in obj:
+            fail(issues, key, text, path)
+    for key, name in (("tim-4", "duration"), ("tim-5", "period")):
+        value = _number(obj.get(name))
+        if value is not None and value < 0:
+            fail(issues, key, f"{name} cannot be negative", f"{path}.{name}")
+    if "offset" in obj:
+        when = obj.get("when")
+        if type(when) is not list or not when or any(w in _MEAL_EVENTS for w in when):
+            fail(issues, "tim-9", "an offset needs a when that is not a meal (C, CM, CD, CV)", path)
+    if "timeOfDay" in obj and "when" in obj:
+        fail(issues, "tim-10", "give timeOfDay or when, not both", path)
 
 
 _ENTRY_REQUEST = {"batch", "transaction", "history"}
@@ -79,7 +121,7 @@ def bundle_rules(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
     kind = obj.get("type")
     entries = obj.get("entry")
     if "total" in obj and kind not in ("searchset", "history"):
-        _fail(issues, "bdl-1", "total is only allowed in a searchset or history bundle", f"{path}.total")
+        fail(issues, "bdl-1", "total is only allowed in a searchset or history bundle", f"{path}.total")
     if type(entries) is not list:
         return
     for i, entry in enumerate(entries):
@@ -87,24 +129,24 @@ def bundle_rules(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
             continue
         at = f"{path}.entry[{i}]"
         if "search" in entry and kind != "searchset":
-            _fail(issues, "bdl-2", "entry.search is only allowed in a searchset bundle", at)
+            fail(issues, "bdl-2", "entry.search is only allowed in a searchset bundle", at)
         if ("request" in entry) != (kind in _ENTRY_REQUEST):
-            _fail(issues, "bdl-3", "entry.request is required in batch, transaction and history bundles "
+            fail(issues, "bdl-3", "entry.request is required in batch, transaction and history bundles "
                   "and not allowed in others", at)
         if ("response" in entry) != (kind in _ENTRY_RESPONSE):
-            _fail(issues, "bdl-4", "entry.response is required in batch-response, transaction-response "
+            fail(issues, "bdl-4", "entry.response is required in batch-response, transaction-response "
                   "and history bundles and not allowed in others", at)
         if not any(k in entry for k in ("resource", "request", "response")):
-            _fail(issues, "bdl-5", "an entry must have a resource, a request or a response", at)
+            fail(issues, "bdl-5", "an entry must have a resource, a request or a response", at)
         url = entry.get("fullUrl")
         if type(url) is str and "/_history/" in url:
-            _fail(issues, "bdl-8", "fullUrl cannot be a version-specific reference", f"{at}.fullUrl")
+            fail(issues, "bdl-8", "fullUrl cannot be a version-specific reference", f"{at}.fullUrl")
     first = entries[0].get("resource") if entries and type(entries[0]) is dict else None
     first_type = first.get("resourceType") if type(first) is dict else None
     if kind == "document" and first_type != "Composition":
-        _fail(issues, "bdl-11", "a document must start with a Composition", f"{path}.entry[0]")
+        fail(issues, "bdl-11", "a document must start with a Composition", f"{path}.entry[0]")
     if kind == "message" and first_type != "MessageHeader":
-        _fail(issues, "bdl-12", "a message must start with a MessageHeader", f"{path}.entry[0]")
+        fail(issues, "bdl-12", "a message must start with a MessageHeader", f"{path}.entry[0]")
 
 
 CHECKS: dict[str, tuple[Check, ...]] = {
@@ -115,9 +157,13 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "Count": (qty_3,),
     "Distance": (qty_3,),
     "Duration": (qty_3,),
-    "Observation": (obs_6,),
-    "Patient.contact": (pat_1,),
+    "ContactPoint": (cpt_2,),
+    "Attachment": (att_1,),
+    "Range": (rng_2,),
+    "Ratio": (rat_1,),
+    "Timing.repeat": (timing_repeat,),
     "Bundle": (bundle_rules,),
+    **RESOURCE_CHECKS,
 }
 
 
