@@ -107,7 +107,7 @@ def timing_repeat(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
             fail(issues, key, f"{name} cannot be negative", f"{path}.{name}")
     if "offset" in obj:
         when = obj.get("when")
-        if type(when) is not list or not when or any(w in _MEAL_EVENTS for w in when):
+        if type(when) is not list or not when or any(type(w) is str and w in _MEAL_EVENTS for w in when):
             fail(issues, "tim-9", "an offset needs a when that is not a meal (C, CM, CD, CV)", path)
     if "timeOfDay" in obj and "when" in obj:
         fail(issues, "tim-10", "give timeOfDay or when, not both", path)

@@ -28,7 +28,8 @@ def _codings(concept: Any) -> list[dict[str, Any]]:
 
 
 def _has_code(concept: Any, system: str, codes: set[str]) -> bool:
-    return any(c.get("system") == system and c.get("code") in codes for c in _codings(concept))
+    return any(c.get("system") == system and type(c.get("code")) is str and c["code"] in codes
+               for c in _codings(concept))
 
 
 def _has_value(obj: dict[str, Any]) -> bool:

@@ -250,8 +250,10 @@ class Walker:
             issues.append(Issue("code-invalid", f"a code from the required value set {elem.value_set} is needed", (at,)))
             return
         for coding in codings:
-            if type(coding) is dict and (coding.get("system"), coding.get("code")) in elem.codings:
-                return
+            if type(coding) is dict:
+                system, code = coding.get("system"), coding.get("code")
+                if type(system) is str and type(code) is str and (system, code) in elem.codings:
+                    return
         issues.append(Issue("code-invalid", f"no code is from the required value set {elem.value_set}", (at,)))
 
     def _reference(self, elem: Elem, item: dict[str, Any], at: str, issues: list[Issue], scope: Scope) -> None:
