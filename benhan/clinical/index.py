@@ -73,6 +73,15 @@ def _encounter_of(resource: dict[str, Any]) -> str:
         ref = contexts[0].get("reference", "") if contexts and isinstance(contexts[0], dict) else ""
     if not ref and resource.get("resourceType") == "Encounter":
         ref = _get(resource, ("partOf", "reference")) or ""
+    if not ref and resource.get("resourceType") == "DocumentReference":
+        # A signed paper that does not name the Encounter (a prescription signs its lines, not the
+        # still-open visit) belongs to the encounter of the entries it signs.
+        for related in _get(resource, ("context", "related")) or ():
+            rtype, _, rid = str(related.get("reference", "")).partition("/")
+            found = (ChartEntry.objects.filter(resource_type=rtype, resource_id=rid.split("/_history")[0])
+                     .exclude(encounter_id="").values_list("encounter_id", flat=True).first())
+            if found:
+                return found
     return ref.split("/", 1)[1] if ref.startswith("Encounter/") else ""
 
 

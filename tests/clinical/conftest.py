@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +76,16 @@ def technician_repo(facility: Facility, catalogs: None) -> Repository:
 @pytest.fixture
 def receptionist_repo(facility: Facility, catalogs: None) -> Repository:
     return Repository(actor_for_user(_user(facility, "td.hoa", User.Role.RECEPTIONIST)), FACILITY)
+
+
+@pytest.fixture
+def signing_doctor(doctor: User, settings: Any, tmp_path: Path) -> User:
+    """The doctor with a certificate from the facility CA (keys under the test's own directory)."""
+    from benhan.documents.pki.authority import init_facility_ca, issue_user_certificate
+
+    settings.BENHAN_PKI_DIR = str(tmp_path / "pki")
+    settings.BENHAN_PKI_CA_KEY_BITS = 2048
+    assert doctor.facility is not None
+    init_facility_ca(doctor.facility)
+    issue_user_certificate(doctor)
+    return doctor

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from benhan.accounts.models import User
 from benhan.clinical.errors import ClinicalError
 from benhan.clinical.workflows.inpatient import admit, current_place, discharge, record_course, transfer
 from benhan.fhir.models import ResourceRow
@@ -36,15 +37,13 @@ def test_a_bed_of_another_department_is_refused(doctor_repo: Repository, wards: 
     assert not ResourceRow.objects.filter(resource_type="Encounter").exists()
 
 
-def test_daily_course_notes_and_the_discharge_paper(doctor_repo: Repository, wards: None) -> None:
+def test_daily_course_notes_and_an_incomplete_discharge_is_refused(doctor_repo: Repository, doctor: User,
+                                                                   wards: None) -> None:
     patient = new_patient(doctor_repo)
     stay = admit(doctor_repo, patient["id"], "NOI", "H001", "J18.9")
     course = record_course(doctor_repo, stay["id"], "Hết sốt, còn ho ít.", "Tiếp tục kháng sinh")
     assert course["type"]["coding"][0]["code"] == "11506-3"
-    paper = discharge(doctor_repo, stay["id"], "J18.9", ["I10"], "Kháng sinh tĩnh mạch 7 ngày", "Ổn định",
-                      "Tái khám sau 1 tuần")
-    assert paper["resourceType"] == "Composition" and paper["status"] == "preliminary"
-    assert [s["title"] for s in paper["section"]][:2] == ["Chẩn đoán ra viện", "Phương pháp điều trị"]
-    assert "J18.9" in paper["section"][0]["text"]["div"]
     with pytest.raises(ClinicalError, match="Chưa nhập phương pháp điều trị"):
-        discharge(doctor_repo, stay["id"], "J18.9", [], " ", "Ổn định", "")
+        discharge(doctor_repo, doctor, stay["id"], "J18.9", [], " ", "Ổn định", "")
+    assert doctor_repo.read("Encounter", stay["id"]).json()["status"] == "in-progress"
+    assert not ResourceRow.objects.filter(resource_type="Composition").exists()

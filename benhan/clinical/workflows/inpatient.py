@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from benhan.accounts.models import User
 from benhan.facilities.models import Bed, Department
 from benhan.fhir.repository import Repository
 
@@ -118,12 +120,21 @@ def record_course(repo: Repository, encounter_id: str, text: str, orders: str = 
                                      now_iso())).json()
 
 
-def discharge(repo: Repository, encounter_id: str, diagnosis_code: str, secondary_codes: list[str],
-              treatment: str, condition: str, advice: str) -> dict[str, Any]:
-    """Close the stay with the discharge diagnosis and the discharge paper's content (as a Composition).
+@dataclass
+class Discharged:
+    encounter: dict[str, Any]
+    summary: dict[str, Any]  # the Composition
+    paper: Any  # benhan.documents.SignedDocument
 
-    The Encounter is finished only when the discharge paper is signed (sign_discharge in signing.py).
-    """
+
+def discharge(repo: Repository, signer: User, encounter_id: str, diagnosis_code: str, secondary_codes: list[str],
+              treatment: str, condition: str, advice: str) -> Discharged:
+    """Close the stay: discharge diagnoses, the discharge summary (Composition), the finished Encounter
+    and the signed discharge paper (giấy ra viện), in one step: an unsigned stay stays open."""
+    from benhan.documents.pdf.contexts import discharge_context
+
+    from .signing import coverage_of, facility_of, sign
+
     encounter = _encounter(repo, encounter_id)
     if (encounter.get("class") or {}).get("code") != "IMP":
         raise ClinicalError(_("Chỉ ra viện được cho người bệnh nội trú."))
@@ -143,9 +154,9 @@ def discharge(repo: Repository, encounter_id: str, diagnosis_code: str, secondar
             (_("Tình trạng người bệnh ra viện"), condition.strip(), []),
             (_("Lời dặn của bác sĩ"), advice.strip() or _("Không"), []),
         ]
-        composition = {
+        summary = repo.create({
             "resourceType": "Composition",
-            "status": "preliminary",
+            "status": "final",
             "type": {"coding": [coding("http://loinc.org", "18842-5", "Discharge summary")], "text": _("Giấy ra viện")},
             "subject": ref("Patient", patient_id),
             "encounter": ref("Encounter", encounter_id),
@@ -156,8 +167,18 @@ def discharge(repo: Repository, encounter_id: str, diagnosis_code: str, secondar
                 {"title": title, "text": {"status": "generated", "div": _div(text)}, **({"entry": entries} if entries else {})}
                 for title, text, entries in sections
             ],
-        }
-        return repo.create(composition).json()
+        }).json()
+        finished = _finish_stay(repo, encounter_id)
+        _s, patient = load(repo, "Patient", patient_id)
+        department, _bed = current_place(encounter)
+        context = discharge_context(patient, finished, conditions, facility=facility_of(repo),
+                                    coverage=coverage_of(repo, patient_id),
+                                    extra={"treatment": treatment.strip(), "outcome": condition.strip(),
+                                           "notes": advice.strip(), "department": department})
+        refs = [f"Patient/{patient_id}", f"Encounter/{encounter_id}", f"Composition/{summary['id']}",
+                *(f"Condition/{c['id']}" for c in conditions)]
+        paper = sign(repo, signer, "discharge", refs, context)
+    return Discharged(finished, summary, paper)
 
 
 def _div(text: str) -> str:
@@ -166,8 +187,7 @@ def _div(text: str) -> str:
     return '<div xmlns="http://www.w3.org/1999/xhtml">' + "<br/>".join(escape(line) for line in text.splitlines()) + "</div>"
 
 
-def finish_stay(repo: Repository, encounter_id: str) -> dict[str, Any]:
-    """Mark the stay finished after the discharge paper is signed."""
+def _finish_stay(repo: Repository, encounter_id: str) -> dict[str, Any]:
     moment = now_iso()
 
     def finish(e: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
 
 from .. import catalogs
@@ -273,3 +274,30 @@ def attach_file(repo: Repository, patient_id: str, encounter_id: str, title: str
         if context:
             doc["context"] = context
         return repo.create(doc).json()
+
+
+def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
+    """Approve a lab report: final, then signed over the report and its results (the patient sees it from now)."""
+    from benhan.documents.pdf.contexts import lab_report_context
+
+    from .signing import coverage_of, facility_of, sign
+
+    _stored, report = load(repo, "DiagnosticReport", report_id)
+    if report.get("status") not in ("preliminary", "partial"):
+        raise ClinicalError(_("Phiếu kết quả này đã được duyệt và ký."))
+    if not any(c.get("code") == "LAB" for cat in report.get("category", []) for c in cat.get("coding", [])):
+        raise ClinicalError(_("Chỉ ký được phiếu kết quả xét nghiệm tại đây."))
+    patient_id = subject_id(report)
+    result_ids = [r["reference"].split("/", 1)[1] for r in report.get("result") or ()]
+    with repo.atomic():
+        def approve(r: dict[str, Any]) -> None:
+            r["status"] = "final"
+            r["issued"] = now_iso()
+            r["resultsInterpreter"] = [performer(repo)]
+        final = modify(repo, "DiagnosticReport", report_id, approve)
+        observations = [s.json() for s in repo.read_many("Observation", result_ids)]
+        _s, patient = load(repo, "Patient", patient_id)
+        context = lab_report_context(patient, final, observations, facility=facility_of(repo),
+                                     coverage=coverage_of(repo, patient_id))
+        refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"Observation/{i}" for i in result_ids)]
+        return sign(repo, signer, "lab_report", refs, context)

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
 from benhan.vn.text import fold
 
@@ -305,8 +306,6 @@ def submit_to_national_system(repo: Repository, encounter_id: str, group: str, g
 
     Nothing is stored when the national system refuses or cannot be reached: the doctor resends later.
     """
-    from benhan.accounts.models import User
-
     groups = prescription_group(repo, encounter_id)
     requests = groups.get(group)
     if not requests:
@@ -329,3 +328,33 @@ def submit_to_national_system(repo: Repository, encounter_id: str, group: str, g
         raise ClinicalError(exc.message, "national_code") from exc
     set_national_code(repo, requests, code)
     return code
+
+
+def sign_prescription(repo: Repository, signer: User, encounter_id: str, group: str,
+                      gateway: Gateway | None = None) -> Any:
+    """Sign the prescription (đơn thuốc) over its lines. With a gateway configured, the prescription is
+    first sent to the national system so that the printed, signed paper carries its code and QR."""
+    from benhan.documents.pdf.contexts import prescription_context
+
+    from .signing import coverage_of, facility_of, sign, signed_documents, signed_targets
+
+    requests = prescription_group(repo, encounter_id).get(group)
+    if not requests:
+        raise ClinicalError(_("Không tìm thấy đơn thuốc."))
+    if f"MedicationRequest/{requests[0]['id']}" in signed_targets(signed_documents(repo, encounter_id)):
+        raise ClinicalError(_("Đơn thuốc này đã được ký."))
+    if gateway is not None and not national_code(requests):
+        submit_to_national_system(repo, encounter_id, group, gateway)
+        requests = prescription_group(repo, encounter_id)[group]
+    encounter = _encounter(repo, encounter_id, open_only=False)
+    patient_id = subject_id(encounter)
+    ranked = [d["condition"]["reference"].split("/", 1)[1]
+              for d in sorted(encounter.get("diagnosis") or (), key=lambda d: d.get("rank", 99))]
+    conditions = [s.json() for s in repo.read_many("Condition", ranked)]
+    _s, patient = load(repo, "Patient", patient_id)
+    context = prescription_context(patient, requests, conditions, facility=facility_of(repo),
+                                   coverage=coverage_of(repo, patient_id), encounter=encounter)
+    refs = [f"Patient/{patient_id}", *(f"MedicationRequest/{r['id']}" for r in requests),
+            *(f"Condition/{c['id']}" for c in conditions)]
+    with repo.atomic():
+        return sign(repo, signer, "prescription", refs, context)

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
 
 from .. import catalogs
@@ -25,6 +26,7 @@ from ..fhirutil import (
     ICD10_SYSTEM,
     LOCATION_SYSTEM,
     LOINC,
+    NOTE_KIND_SYSTEM,
     OBS_CATEGORY,
     UCUM,
     coding,
@@ -241,7 +243,7 @@ def note_resource(patient_id: str, encounter_id: str, kind: str, text: str, who:
         "status": "current",
         "docStatus": "preliminary",
         "type": {"coding": [coding(LOINC, code, display)], "text": _(title)},
-        "category": [{"coding": [coding("https://benhan.vn/fhir/CodeSystem/loai-ghi-chep", kind)]}],
+        "category": [{"coding": [coding(NOTE_KIND_SYSTEM, kind)]}],
         "subject": ref("Patient", patient_id),
         "date": when,
         "author": [who],
@@ -309,6 +311,7 @@ def set_diagnoses(repo: Repository, encounter_id: str, main_code: str, secondary
                 "note": [{"text": _("Bệnh chính") if rank == 1 else _("Bệnh kèm theo")}],
             }).json())
         for dropped in existing_by_code.values():
+            dropped.pop("clinicalStatus", None)  # con-5: no clinical status on an entry made in error
             dropped["verificationStatus"] = concept("http://terminology.hl7.org/CodeSystem/condition-ver-status",
                                                     "entered-in-error")
             repo.update(dropped, dropped["id"])
@@ -356,11 +359,32 @@ OUTCOMES = {
 }
 
 
-def conclude_visit(repo: Repository, encounter_id: str, outcome: str, conclusion: str, *,
-                   referral_reason: str = "") -> dict[str, Any]:
-    """Finish the visit. Requires the main diagnosis and the signed visit record (TT 13/2025: every
-    entry signed by the person responsible)."""
-    from .signing import is_signed
+@dataclass
+class Concluded:
+    encounter: dict[str, Any]
+    visit_record: Any  # benhan.documents.SignedDocument
+    appointment: dict[str, Any] | None = None
+    appointment_paper: Any = None
+
+
+def note_text(note: dict[str, Any]) -> str:
+    attachment = (note.get("content") or [{}])[0].get("attachment") or {}
+    return base64.b64decode(attachment.get("data", "")).decode() if attachment.get("data") else ""
+
+
+def note_kind(note: dict[str, Any]) -> str:
+    return next((c.get("code", "") for cat in note.get("category") or () for c in cat.get("coding") or ()
+                 if c.get("system") == NOTE_KIND_SYSTEM), "")
+
+
+def conclude_visit(repo: Repository, signer: User, encounter_id: str, outcome: str, conclusion: str, *,
+                   referral_reason: str = "", reexam_date: str = "", reexam_note: str = "") -> Concluded:
+    """Finish the visit and sign the visit record in one step (TT 13/2025: every entry signed by the
+    person responsible). Needs the main diagnosis; a refused signature leaves the visit open."""
+    from benhan.documents.pdf.contexts import reexam_context, visit_record_context
+
+    from .chart import encounter_entries
+    from .signing import coverage_of, facility_of, sign
 
     if outcome not in OUTCOMES:
         raise ClinicalError(_("Chưa chọn hướng xử trí."), "outcome")
@@ -369,13 +393,14 @@ def conclude_visit(repo: Repository, encounter_id: str, outcome: str, conclusion
         raise ClinicalError(_("Chưa nhập chẩn đoán chính: không thể kết thúc lượt khám."), "main_diagnosis")
     if outcome == "referral" and not referral_reason.strip():
         raise ClinicalError(_("Cần ghi lý do chuyển cơ sở."), "referral_reason")
-    if not is_signed(repo, "Encounter", encounter_id):
-        raise ClinicalError(_("Phiếu khám chưa được ký số: cần ký trước khi kết thúc lượt khám."), "sign")
+    if outcome == "reexam" and not reexam_date.strip():
+        raise ClinicalError(_("Chưa nhập ngày hẹn tái khám."), "reexam_date")
     code, label = OUTCOMES[outcome]
+    patient_id = subject_id(encounter)
     with repo.atomic():
         if conclusion.strip():
-            repo.create(note_resource(subject_id(encounter), encounter_id, "conclusion", conclusion.strip(),
-                                      performer(repo), now_iso()))
+            repo.create(note_resource(patient_id, encounter_id, "conclusion", conclusion.strip(), performer(repo), now_iso()))
+        appointment = schedule_reexam(repo, encounter_id, reexam_date, reexam_note) if outcome == "reexam" else None
 
         def finish(e: dict[str, Any]) -> None:
             e["status"] = "finished"
@@ -389,10 +414,37 @@ def conclude_visit(repo: Repository, encounter_id: str, outcome: str, conclusion
                     loc.setdefault("period", {})["end"] = e["period"]["end"]
         finished = modify(repo, "Encounter", encounter_id, finish)
         QueueTicket.objects.filter(encounter_id=encounter_id).update(status=QueueTicket.Status.DONE)
+
+        entries = encounter_entries(repo, encounter_id, ("Condition", "Observation", "DocumentReference"))
+        ranked = [d["condition"]["reference"].split("/", 1)[1]
+                  for d in sorted(finished.get("diagnosis") or (), key=lambda d: d.get("rank", 99))]
+        by_id = {c["id"]: c for c in entries["Condition"]}
+        conditions = [by_id[i] for i in ranked if i in by_id]
+        vitals = [o for o in entries["Observation"]
+                  if any(c.get("code") == "vital-signs" for cat in o.get("category", []) for c in cat.get("coding", []))]
+        notes: dict[str, list[str]] = {}
+        for note in entries["DocumentReference"]:
+            notes.setdefault(note_kind(note), []).append(note_text(note))
+        _s, patient = load(repo, "Patient", patient_id)
+        coverage, facility = coverage_of(repo, patient_id), facility_of(repo)
+        findings = "\n".join([*(f"{_('Bệnh sử')}: {t}" for t in notes.get("history", [])), *notes.get("exam", [])])
+        conclusion_text = "\n".join([*notes.get("conclusion", []), f"{_('Hướng xử trí')}: {_(label)}"
+                                      + (f" ({referral_reason.strip()})" if referral_reason.strip() else "")])
+        context = visit_record_context(patient, finished, conditions, vitals, facility=facility, coverage=coverage,
+                                       extra={"findings": findings, "conclusion": conclusion_text})
+        refs = [f"Patient/{patient_id}", f"Encounter/{encounter_id}", *(f"Condition/{c['id']}" for c in conditions),
+                *(f"Observation/{o['id']}" for o in vitals)]
+        record = sign(repo, signer, "visit_record", refs, context)
+        paper = None
+        if appointment is not None:
+            paper = sign(repo, signer, "reexam_appointment",
+                         [f"Patient/{patient_id}", f"Appointment/{appointment['id']}", f"Encounter/{encounter_id}"],
+                         reexam_context(patient, appointment, finished, conditions, facility=facility, coverage=coverage,
+                                        extra={"notes": appointment.get("description", "")}))
         if outcome == "referral":
             for hook in referral_hooks:
                 hook(repo, finished, referral_reason.strip())
-    return finished
+    return Concluded(finished, record, appointment, paper)
 
 
 def schedule_reexam(repo: Repository, encounter_id: str, day: str, note: str = "") -> dict[str, Any]:
@@ -414,7 +466,6 @@ def schedule_reexam(repo: Repository, encounter_id: str, day: str, note: str = "
         "start": start.isoformat(),
         "end": (start + timedelta(hours=4)).isoformat(),
         "created": now_iso(),
-        "comment": f"Encounter/{encounter_id}",
         "participant": [
             {"actor": ref("Patient", subject_id(encounter)), "status": "accepted", "required": "required"},
             {"actor": performer(repo), "status": "accepted"},

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from benhan.accounts.models import User
+from benhan.clinical.errors import ClinicalError
+from benhan.clinical.workflows.chart import open_chart
+from benhan.clinical.workflows.inpatient import admit, discharge
+from benhan.clinical.workflows.orders import enter_lab_results, place_orders, sign_report
+from benhan.clinical.workflows.prescriptions import Line, prescribe, sign_prescription
+from benhan.clinical.workflows.signing import kind_of, signed_documents, signed_targets
+from benhan.clinical.workflows.visits import (
+    conclude_visit,
+    record_note,
+    record_vitals,
+    set_diagnoses,
+    start_outpatient_visit,
+)
+from benhan.documents import verify
+from benhan.documents.models import SignedDocument
+from benhan.fhir.repository import Repository
+
+from .helpers import new_patient
+
+
+def _visit(repo: Repository) -> dict:  # type: ignore[type-arg]
+    patient = new_patient(repo)
+    encounter = start_outpatient_visit(repo, patient["id"], "P101").encounter
+    record_vitals(repo, encounter["id"], {"pulse": "88", "systolic": "150", "diastolic": "90"})
+    record_note(repo, encounter["id"], "exam", "Tim đều, phổi trong.")
+    set_diagnoses(repo, encounter["id"], "I10", [])
+    return encounter
+
+
+def test_concluding_a_visit_signs_the_visit_record_and_the_signature_verifies(doctor_repo: Repository,
+                                                                             signing_doctor: User) -> None:
+    encounter = _visit(doctor_repo)
+    done = conclude_visit(doctor_repo, signing_doctor, encounter["id"], "reexam", "Ổn định, điều trị ngoại trú",
+                          reexam_date="01/01/2099")
+    assert done.encounter["status"] == "finished"
+    assert done.appointment is not None and done.appointment_paper is not None
+    result = verify(doctor_repo, done.visit_record)
+    assert result.ok, result.problems
+    kinds = sorted(kind_of(d) for d in signed_documents(doctor_repo, encounter["id"]))
+    assert kinds == ["reexam_appointment", "visit_record"]
+
+
+def test_a_visit_whose_doctor_cannot_sign_stays_open(doctor_repo: Repository, doctor: User) -> None:
+    encounter = _visit(doctor_repo)  # the doctor has no signing certificate
+    with pytest.raises(ClinicalError, match="Không ký số được"):
+        conclude_visit(doctor_repo, doctor, encounter["id"], "home", "Về nhà")
+    assert doctor_repo.read("Encounter", encounter["id"]).json()["status"] == "in-progress"
+    assert not SignedDocument.objects.exists()
+
+
+def test_a_visit_without_a_main_diagnosis_cannot_be_concluded(doctor_repo: Repository, signing_doctor: User) -> None:
+    patient = new_patient(doctor_repo)
+    encounter = start_outpatient_visit(doctor_repo, patient["id"], "P101").encounter
+    with pytest.raises(ClinicalError, match="Chưa nhập chẩn đoán chính"):
+        conclude_visit(doctor_repo, signing_doctor, encounter["id"], "home", "")
+
+
+def test_a_signed_prescription_covers_its_lines_and_cannot_be_signed_twice(doctor_repo: Repository,
+                                                                          signing_doctor: User) -> None:
+    encounter = _visit(doctor_repo)
+    lines = prescribe(doctor_repo, encounter["id"], [Line("AMLO5", "1", "1", "30")])
+    group = lines[0]["groupIdentifier"]["value"]
+    document = sign_prescription(doctor_repo, signing_doctor, encounter["id"], group)
+    assert verify(doctor_repo, document).ok
+    assert f"MedicationRequest/{lines[0]['id']}" in signed_targets(signed_documents(doctor_repo, encounter["id"]))
+    with pytest.raises(ClinicalError, match="đã được ký"):
+        sign_prescription(doctor_repo, signing_doctor, encounter["id"], group)
+
+
+def test_signing_a_lab_report_makes_it_final(doctor_repo: Repository, signing_doctor: User) -> None:
+    encounter = _visit(doctor_repo)
+    (order,) = place_orders(doctor_repo, encounter["id"], ["XN-SHM"])
+    report = enter_lab_results(doctor_repo, order["id"], {"GLU": "9,1"})
+    document = sign_report(doctor_repo, signing_doctor, report["id"])
+    assert doctor_repo.read("DiagnosticReport", report["id"]).json()["status"] == "final"
+    assert verify(doctor_repo, document).ok
+    with pytest.raises(ClinicalError, match="đã được duyệt"):
+        sign_report(doctor_repo, signing_doctor, report["id"])
+
+
+def test_discharge_finishes_the_stay_with_a_signed_discharge_paper(doctor_repo: Repository, signing_doctor: User,
+                                                                  wards: None) -> None:
+    patient = new_patient(doctor_repo)
+    stay = admit(doctor_repo, patient["id"], "NOI", "H001", "J18.9")
+    out = discharge(doctor_repo, signing_doctor, stay["id"], "J18.9", [], "Kháng sinh 7 ngày", "Khỏi", "Tái khám sau 1 tuần")
+    assert out.encounter["status"] == "finished" and out.summary["status"] == "final"
+    assert verify(doctor_repo, out.paper).ok
+    chart = open_chart(doctor_repo, patient["id"])
+    assert any(kind_of(d) == "discharge" for d in chart.sections["documents"].items)
