@@ -108,3 +108,51 @@ def index_writes(written: list[tuple[Stored, dict[str, Any] | None]], *, replace
     for kind, kind_rows in rows.items():
         if kind_rows:
             bulkinsert.insert_rows(TABLES[kind], COLUMNS[kind], kind_rows)
+
+
+def reindex(*, resource_types: list[str] | None = None, tenant: str | None = None, batch_size: int = 2000) -> int:
+    """Rebuild the index rows from the stored resources (after the definitions change). Returns resources indexed.
+
+    Runs in one transaction, so searches see the old index or the new one, never half of each.
+    """
+    import orjson
+    from django.db import transaction
+
+    from benhan.fhir.models import ResourceRow
+
+    count = 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table in TABLES.values():
+                clauses, params = [], []
+                if resource_types:
+                    clauses.append(f"resource_type IN ({', '.join(['%s'] * len(resource_types))})")
+                    params += resource_types
+                if tenant is not None:
+                    clauses.append("tenant = %s")
+                    params.append(tenant)
+                where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+                cursor.execute(f"DELETE FROM {table}{where}", params)  # noqa: S608
+        rows = ResourceRow.objects.filter(deleted=False).order_by("id")
+        if resource_types:
+            rows = rows.filter(resource_type__in=resource_types)
+        if tenant is not None:
+            rows = rows.filter(tenant=tenant)
+        batch: list[tuple[Stored, dict[str, Any] | None]] = []
+        fields = ("resource_type", "resource_id", "version_id", "last_updated", "tenant", "content")
+        for rtype, rid, vid, lu, row_tenant, content in rows.values_list(*fields).iterator(chunk_size=batch_size):
+            batch.append((Stored(rtype, rid, vid, lu, False, row_tenant, content), orjson.loads(content)))
+            if len(batch) >= batch_size:
+                # Old rows are already gone: insert only (version 1 semantics).
+                index_writes([(_as_new(s), r) for s, r in batch])
+                count += len(batch)
+                batch = []
+        index_writes([(_as_new(s), r) for s, r in batch])
+        count += len(batch)
+    return count
+
+
+def _as_new(stored: Stored) -> Stored:
+    from dataclasses import replace
+
+    return replace(stored, version_id=1)
