@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from benhan.vn import catalog_search
 from benhan.vn.models import Drug as DrugRow
 from benhan.vn.models import Icd10, LabTest, TechnicalService
 from benhan.vn.text import fold
@@ -74,13 +75,7 @@ def icd10(code: str) -> tuple[str, str] | None:
 
 
 def search_icd10(text: str, limit: int = 15) -> list[tuple[str, str]]:
-    key = fold(text)
-    if not key:
-        return []
-    qs = Icd10.objects.filter(active=True)
-    for word in key.split():
-        qs = qs.filter(search_text__contains=word)
-    return list(qs.order_by("code").values_list("code", "name")[:limit])
+    return [(row.code, row.name) for row in catalog_search.search(Icd10, text, limit)]
 
 
 def drug(code: str) -> Drug | None:
@@ -91,13 +86,8 @@ def drug(code: str) -> Drug | None:
 
 
 def search_drugs(text: str, limit: int = 15) -> list[Drug]:
-    key = fold(text)
-    if not key:
-        return []
-    qs = DrugRow.objects.filter(active=True)
-    for word in key.split():
-        qs = qs.filter(search_text__contains=word)
-    return [Drug(r.code, r.name, r.active_ingredient, r.strength, r.unit or "viên", r.route) for r in qs.order_by("name")[:limit]]
+    return [Drug(r.code, r.name, r.active_ingredient, r.strength, r.unit or "viên", r.route)
+            for r in catalog_search.search(DrugRow, text, limit)]
 
 
 def _category(row: TechnicalService, has_tests: bool) -> str:

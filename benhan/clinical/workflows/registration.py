@@ -27,7 +27,7 @@ from ..fhirutil import (
 )
 from ..models import PatientKey
 from .common import load, modify
-from .vnchecks import check_bhyt, check_cccd
+from .vnchecks import check_bhyt, check_cccd, read_chip_qr
 
 GENDERS = {"male", "female", "other"}
 
@@ -46,6 +46,13 @@ class PatientInput:
     bhyt_valid_from: str = ""
     bhyt_valid_to: str = ""
     bhyt_facility: str = ""  # nơi đăng ký KCB ban đầu (5-digit facility code)
+
+
+def input_from_chip_qr(text: str) -> PatientInput:
+    """The fields of the chip ID card's QR code, ready for reception to add the phone and BHYT card."""
+    card = read_chip_qr(text)
+    return PatientInput(name=card.full_name, birth_date=card.birth_date.strftime("%d/%m/%Y"), gender=card.sex,
+                        cccd=card.cccd, address=card.address)
 
 
 @dataclass
