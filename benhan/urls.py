@@ -9,6 +9,8 @@ urlpatterns = [
     path("oauth2/", include("benhan.accounts.oauth_urls")),
     # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
     path("ui/", include("benhan.accounts.urls")),
+    path("ui/", include("benhan.facilities.urls")),
+    path("ui/", include("benhan.vn.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ui/", include("benhan.clinical.urls")),
     path("documents/", include("benhan.documents.urls")),

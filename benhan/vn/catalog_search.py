@@ -1,0 +1,38 @@
+"""Accent-insensitive catalog search: by code prefix (`E11`, `e119`) or by any words of the name.
+
+Each query word must start a word of the folded `search_text` column, so `tang huyet ap` finds
+"Tăng huyết áp vô căn" but `ap` alone does not match "cấp". Code matches come first.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Q
+
+from .models import CatalogEntry
+from .text import fold
+
+E = TypeVar("E", bound=CatalogEntry)
+
+
+def _word_filter(word: str) -> Q:
+    return Q(search_text__startswith=word) | Q(search_text__contains=f" {word}")
+
+
+def search(model: type[E], query: str, limit: int = 20) -> list[E]:
+    active = model.objects.filter(active=True)
+    key = fold(query)
+    words = key.split()
+    if not words:
+        return list(active.order_by("code")[:limit])
+    code_key = "".join(query.split()).upper()
+    by_code = list(active.filter(code__startswith=code_key).order_by("code")[:limit])
+    by_words = active
+    for word in words:
+        by_words = by_words.filter(_word_filter(word))
+    seen = {e.pk for e in by_code}
+    candidates = [e for e in by_words.order_by("code")[: limit * 5] if e.pk not in seen]
+    # Names that begin with the query read as the better answer ("viêm phổi" before "... viêm phổi").
+    candidates.sort(key=lambda e: (not fold(e.name).startswith(key), len(e.name), e.code))
+    return (by_code + candidates)[:limit]
