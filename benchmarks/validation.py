@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import statistics
 import sys
 import time
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from benhan.fhir.validation import validate_resource  # noqa: E402
 from benhan.fhir.validation.tables import tables  # noqa: E402
 
-SYNTHEA = Path("/work/shared/data/synthea")
+SYNTHEA = Path(os.environ.get("BENHAN_SYNTHEA_DIR", "/work/shared/data/synthea"))
 PACKAGE = ROOT / "build" / "fhir-r4" / "package"
 
 

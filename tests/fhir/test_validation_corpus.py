@@ -8,6 +8,7 @@ a validator that stopped seeing them would fail here too.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from benhan.fhir.validation import validate_resource
 
-SYNTHEA = Path("/work/shared/data/synthea")
+SYNTHEA = Path(os.environ.get("BENHAN_SYNTHEA_DIR", "/work/shared/data/synthea"))
 PACKAGE = Path(__file__).resolve().parents[2] / "build" / "fhir-r4" / "package"
 # Definitions and terminology are not examples (and the whole-spec bundles repeat them).
 NOT_EXAMPLES = re.compile(
