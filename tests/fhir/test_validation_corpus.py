@@ -41,6 +41,11 @@ SPEC_FAULTS = {
     "PlanDefinition-example-cardiology-os.json": [
         "PlanDefinition.contained[11].item[0].answerValueSet",
         "PlanDefinition.action[0].action[1].action[1].action[2].definition.ofType(canonical)"],
+    # txt-2: a narrative with no text
+    "ActivityDefinition-blood-tubes-supply.json": ["ActivityDefinition.text.div"],
+    "ActivityDefinition-heart-valve-replacement.json": ["ActivityDefinition.text.div"],
+    "EventDefinition-example.json": ["EventDefinition.text.div"],
+    "Questionnaire-zika-virus-exposure-assessment.json": ["Questionnaire.text.div"],
     # Questionnaire.item.linkId is 1..1; 32 nested items of this example have none
     "Questionnaire-qs1.json": ["linkId"] * 32,
 }

@@ -415,11 +415,30 @@ def test_a_required_codeable_concept_binding_needs_a_code_from_the_value_set() -
     assert located(condition) == ["Condition.clinicalStatus"]
 
 
-def test_narrative_must_be_an_xhtml_div() -> None:
-    text = {"status": "generated", "div": "Bệnh nhân nữ"}
-    assert located({**PATIENT, "text": text}) == ["Patient.text.div"]
-    text["div"] = '<div xmlns="http://www.w3.org/1999/xhtml">Bệnh nhân nữ</div>'
-    assert validate_resource({**PATIENT, "text": text}) == []
+def narrative(div: str) -> dict[str, Any]:
+    return {**PATIENT, "text": {"status": "generated", "div": div}}
+
+
+def test_a_narrative_in_xhtml_with_vietnamese_text_is_valid() -> None:
+    div = ('<div xmlns="http://www.w3.org/1999/xhtml"><p>Bệnh nhân <b>nữ</b>, 37&#160;tuổi</p>'
+           '<table border="1"><tr><td colspan="2"><a href="https://benhan.vn">Hồ sơ</a></td></tr></table></div>')
+    assert validate_resource(narrative(div)) == []
+
+
+@pytest.mark.parametrize(("div", "reason"), [
+    ("Bệnh nhân nữ", "not well-formed"),
+    ("<div>Bệnh nhân nữ</div>", "xmlns"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml"><p>Bệnh nhân nữ</div>', "not well-formed"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script>Nữ</div>', "<script>"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml"><p onclick="alert(1)">Nữ</p></div>', "onclick"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml"><a href="javascript:alert(1)">Nữ</a></div>', "script"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml"><iframe src="https://x.vn"/>Nữ</div>', "<iframe>"),
+    ('<div xmlns="http://www.w3.org/1999/xhtml">  <p> </p> </div>', "txt-2"),
+])
+def test_a_narrative_that_is_not_safe_r4_xhtml_is_rejected(div: str, reason: str) -> None:
+    issue = only_issue(narrative(div))
+    assert issue.expression == ("Patient.text.div",)
+    assert reason in issue.diagnostics
 
 
 def test_recursive_backbone_elements_are_validated_at_every_depth() -> None:

@@ -13,6 +13,7 @@ CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+XHTML_DIV = '<div xmlns="http://www.w3.org/1999/xhtml">Viêm phổi</div>'
 BP = {"system": "http://loinc.org", "code": "85354-9"}
 
 
@@ -86,7 +87,7 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
                "section": [{"title": "Chẩn đoán"}]}, "Composition.section[0]",
      {"resourceType": "Composition", "status": "final", "type": {"text": "Giấy ra viện"},
       "date": "2024-05-01", "author": [{"display": "BS. Lan"}], "title": "Giấy ra viện",
-      "section": [{"title": "Chẩn đoán", "text": {"status": "generated", "div": "<div>Viêm phổi</div>"}}]}),
+      "section": [{"title": "Chẩn đoán", "text": {"status": "generated", "div": XHTML_DIV}}]}),
     ("que-2", {"resourceType": "Questionnaire", "status": "active", "item": [
         {"linkId": "1", "type": "string"}, {"linkId": "1", "type": "boolean"}]}, "Questionnaire.item[1].linkId",
      {"resourceType": "Questionnaire", "status": "active", "item": [

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .narrative import check_div
+
 PrimitiveCheck = Callable[[Any], "str | None"]
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -113,14 +115,6 @@ def _base64(value: Any) -> str | None:
     return None
 
 
-def _xhtml(value: Any) -> str | None:
-    if type(value) is not str:
-        return f"{_show(value)} must be a JSON string (xhtml)"
-    if not value.lstrip().startswith("<div"):
-        return "narrative must be an XHTML <div> element"
-    return None
-
-
 def _text_check(type_name: str) -> PrimitiveCheck:
     """string and markdown: the regex [ \\r\\n\\t\\S]+ only rules out "" and \\f, \\v; say so directly.
 
@@ -153,7 +147,7 @@ def build_checks(primitives: dict[str, dict[str, Any]]) -> dict[str, PrimitiveCh
         elif name == "base64Binary":
             checks[name] = _base64
         elif name == "xhtml":
-            checks[name] = _xhtml
+            checks[name] = check_div
         elif name in ("string", "markdown") and spec.get("regex") == r"[ \r\n\t\S]+":
             checks[name] = _text_check(name)
         else:
