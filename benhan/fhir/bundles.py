@@ -300,7 +300,7 @@ class _Raw(bytes):
 
 
 def _with_raw(response: dict[str, object]) -> dict[str, object]:
-    return {k: (orjson.Fragment(v) if isinstance(v, _Raw) else v) for k, v in response.items()}
+    return {k: (orjson.Fragment(bytes(v)) if isinstance(v, _Raw) else v) for k, v in response.items()}
 
 
 def process_bundle(repo: Repository, req: FhirRequest) -> FhirResult:

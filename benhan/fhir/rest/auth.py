@@ -47,7 +47,7 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
 
     checksum = hashlib.sha256(token_text.encode()).hexdigest()
     token = (
-        get_access_token_model().objects.select_related("application", "user")
+        get_access_token_model().objects.select_related("application__benhan_profile", "user")
         .filter(token_checksum=checksum).first()
     )
     if token is None or token.expires <= timezone.now():

@@ -254,10 +254,25 @@ def history(repo: Repository, req: FhirRequest) -> FhirResult:
 
 
 # --- search -----------------------------------------------------------------------------------------
+def _narrowed_to_one_type(resource_type: str | None, params: list[tuple[str, str]]) -> tuple[str | None, list[tuple[str, str]]]:
+    """`GET /fhir?_type=Patient&...` is the type search `GET /fhir/Patient?...`; several types stay a system search."""
+    types = [v for k, v in params if k == "_type"]
+    if resource_type is not None or len(types) != 1 or "," in types[0]:
+        return resource_type, params
+    from .resource_types import is_resource_type
+
+    if not is_resource_type(types[0]):
+        raise FhirError(400, [Issue("not-supported", f"_type={types[0]} is not a FHIR R4 resource type", ("_type",))])
+    return types[0], [(k, v) for k, v in params if k != "_type"]
+
+
 def search(repo: Repository, req: FhirRequest) -> FhirResult:
     from . import search_bridge
 
-    return FhirResult(200, body=search_bridge.search(repo, req.route.resource_type, search_params(req.params), req.base))
+    resource_type, params = _narrowed_to_one_type(req.route.resource_type, search_params(req.params))
+    body = search_bridge.search(repo, resource_type, params, req.base,
+                                compartment=req.route.compartment, lenient=req.lenient)
+    return FhirResult(200, body=body)
 
 
 # --- dispatch ---------------------------------------------------------------------------------------
@@ -273,6 +288,7 @@ _HANDLERS: dict[str, dict[str, Any]] = {
     "type": {"GET": search, "POST": create, "PUT": conditional_update, "PATCH": conditional_patch,
              "DELETE": conditional_delete},
     "search": {"GET": search, "POST": search},
+    "compartment": {"GET": search, "POST": search},
     "history": {"GET": history},
     "system": {"GET": search, "POST": _process_bundle},
 }

@@ -27,6 +27,7 @@ class FhirRequest:
     if_match: int | None = None
     if_none_exist: str | None = None
     prefer_return: str = ""  # "" when the client sent no Prefer: return=...
+    lenient: bool = False  # Prefer: handling=lenient (search ignores unknown parameters)
     base: str = ""
 
 
@@ -64,3 +65,7 @@ def parse_prefer(value: str | None) -> str:
                 if v in (RETURN_MINIMAL, RETURN_REPRESENTATION, RETURN_OUTCOME):
                     return v
     return ""
+
+
+def prefers_lenient(value: str | None) -> bool:
+    return bool(value) and "handling=lenient" in str(value).replace(" ", "").lower()

@@ -10,12 +10,13 @@ from .resource_types import is_resource_type
 
 @dataclass(frozen=True)
 class Route:
-    # system, metadata, type, search (POST _search), instance, history, version, operation
+    # system, metadata, type, search (POST _search), instance, history, version, operation, compartment
     kind: str
     resource_type: str | None = None
     resource_id: str | None = None
     version_id: int | None = None
     operation: str | None = None
+    compartment: tuple[str, str] | None = None  # ("Patient", "123") for /Patient/123/Observation
 
     @property
     def level(self) -> str:
@@ -61,6 +62,9 @@ def parse_path(path: str) -> Route:
         return Route("history", head, second)
     if n == 3 and parts[2].startswith("$"):
         return Route("operation", head, second, operation=parts[2][1:])
+    if n in (3, 4) and (parts[2] == "*" or is_resource_type(parts[2])) and (n == 3 or parts[3] == "_search"):
+        # A compartment search: /Patient/123/Observation (or /Patient/123/* for every type).
+        return Route("compartment", None if parts[2] == "*" else parts[2], compartment=(head, second))
     if n == 4 and parts[2] == "_history":
         if not parts[3].isdigit():
             raise FhirError(400, [Issue("invalid", f"'{parts[3]}' is not a version id")])

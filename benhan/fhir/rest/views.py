@@ -19,7 +19,7 @@ from ..errors import FhirError, Issue
 from . import negotiation, render
 from .auth import authenticate, repository_for
 from .interactions import dispatch, handler_for
-from .messages import FhirRequest, parse_etag, parse_prefer
+from .messages import FhirRequest, parse_etag, parse_prefer, prefers_lenient
 from .routing import Route, parse_path
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -55,7 +55,7 @@ def _body(request: HttpRequest, route: Route, params: list[tuple[str, str]]) -> 
         return None
     raw = _read_body(request)
     content_type = request.META.get("CONTENT_TYPE", "")
-    if route.kind == "search":
+    if route.kind in ("search", "compartment"):
         if raw:
             negotiation.check_body_type(content_type, allowed=negotiation.SEARCH_BODY)
             params.extend(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
@@ -117,7 +117,7 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
         raise _too_large(int(declared))
     actor = authenticate(request)
     repo = repository_for(request, actor)
-    if (method in _WRITE_METHODS and route.kind not in ("search", "operation") and not repo.facility
+    if (method in _WRITE_METHODS and route.kind not in ("search", "compartment", "operation") and not repo.facility
             and actor.facilities is not None):
         raise FhirError(400, [Issue("required", "this caller acts for several facilities: name one in the X-Benhan-Facility header")])
     if route.kind == "operation":
@@ -129,6 +129,7 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
         if_match=parse_etag(request.headers.get("If-Match")),
         if_none_exist=request.headers.get("If-None-Exist") or None,
         prefer_return=parse_prefer(request.headers.get("Prefer")),
+        lenient=prefers_lenient(request.headers.get("Prefer")),
         base=_base(request),
     )
     handler_for(fhir_request)
