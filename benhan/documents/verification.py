@@ -24,7 +24,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.errors import InvalidCertificateError, PathBuildingError, PathValidationError
 
 from ..fhir.errors import FhirError
 from ..fhir.repository import Repository
@@ -86,6 +86,10 @@ def chain_trusted(certs: list[x509.Certificate], moment: datetime) -> tuple[bool
         asyncio.run(validator.async_validate_usage({"digital_signature"}))
     except PathBuildingError:
         return False, "chứng thư số không chuỗi được đến CA gốc tin cậy"
+    except InvalidCertificateError as exc:
+        if "self-signed" in str(exc):  # a self-signed certificate that is not one of our anchors
+            return False, "chứng thư số không chuỗi được đến CA gốc tin cậy"
+        return False, f"chứng thư số không dùng được cho chữ ký số: {exc}"
     except PathValidationError as exc:
         return False, f"chuỗi chứng thư số không hợp lệ tại thời điểm ký: {exc}"
     return True, ""
