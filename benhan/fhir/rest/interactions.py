@@ -114,7 +114,8 @@ def conditional_update(repo: Repository, req: FhirRequest) -> FhirResult:
     return FhirResult(200, stored)
 
 
-def _patch(repo: Repository, req: FhirRequest, current: Stored) -> FhirResult:
+def apply_patch(repo: Repository, req: FhirRequest, current: Stored) -> FhirResult:
+    """Patch `current` and store the result as the next version of that very version."""
     patched = patch.apply_json_patch(current.json(), req.body)
     # Without If-Match the patch still applies to the version it was computed from; a write in
     # between is a concurrent conflict (409), not the client's stale precondition (412).
@@ -134,7 +135,7 @@ def patch_instance(repo: Repository, req: FhirRequest) -> FhirResult:
     current = repo.read(rtype, rid)
     if req.if_match is not None and req.if_match != current.version_id:
         raise FhirError(412, [Issue("conflict", f"version conflict: {current.reference} is at version {current.version_id}, not {req.if_match}")])
-    return _patch(repo, req, current)
+    return apply_patch(repo, req, current)
 
 
 def conditional_patch(repo: Repository, req: FhirRequest) -> FhirResult:
@@ -146,7 +147,7 @@ def conditional_patch(repo: Repository, req: FhirRequest) -> FhirResult:
     match = _single_match(conditional.matches(repo, rtype, criteria), "the patch's condition")
     if match is None:
         raise FhirError(404, [Issue("not-found", f"no {rtype} matches the patch's condition")])
-    return _patch(repo, req, repo.read(rtype, match.id))
+    return apply_patch(repo, req, repo.read(rtype, match.id))
 
 
 def delete(repo: Repository, req: FhirRequest) -> FhirResult:
