@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClinicalConfig(AppConfig):
@@ -6,8 +7,14 @@ class ClinicalConfig(AppConfig):
     label = "clinical"
 
     def ready(self) -> None:
+        from benhan.accounts.navigation import NavItem, register
         from benhan.fhir.store import add_write_listener
 
         from .index import on_write
 
         add_write_listener(on_write)
+        register(NavItem("clinical:home", _("Khám bệnh"), roles=("doctor", "nurse", "receptionist"), accesskey="k", order=10))
+        register(NavItem("clinical:register", _("Tiếp đón"), roles=("receptionist", "nurse", "doctor"), accesskey="t",
+                         order=12))
+        register(NavItem("clinical:search", _("Tìm người bệnh"), accesskey="b", order=14))
+        register(NavItem("clinical:worklist", _("Cận lâm sàng"), roles=("technician", "doctor"), accesskey="l", order=16))

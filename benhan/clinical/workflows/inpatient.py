@@ -202,3 +202,17 @@ def _finish_stay(repo: Repository, encounter_id: str) -> dict[str, Any]:
             "text": _("Ra viện")}}
 
     return modify(repo, "Encounter", encounter_id, finish)
+
+
+def conclude_and_admit(repo: Repository, signer: User, encounter_id: str, department_code: str, bed_code: str,
+                       conclusion: str) -> dict[str, Any]:
+    """The outpatient doctor admits: the visit is concluded (signed) and the stay opened, or neither."""
+    from .visits import conclude_visit, diagnosis_codes
+
+    _stored, encounter = load(repo, "Encounter", encounter_id)
+    codes = diagnosis_codes(repo, encounter)
+    _place(repo, department_code, bed_code)  # refuse a wrong ward before signing anything
+    with repo.atomic():
+        conclude_visit(repo, signer, encounter_id, "admission", conclusion)
+        return admit(repo, subject_id(encounter), department_code, bed_code, codes[0] if codes else "",
+                     conclusion, encounter_id)

@@ -1,0 +1,1 @@
+"""Clinician pages: each view reads the form, calls one workflow function, and renders or redirects."""

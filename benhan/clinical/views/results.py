@@ -1,0 +1,79 @@
+"""The technicians' worklist, result entry against the catalogue, and approving (signing) reports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from benhan.accounts.decorators import role_required
+
+from .. import catalogs
+from ..errors import ClinicalError
+from ..workflows import orders
+from ..workflows.common import load, subject_id
+from .common import RESULTS, post, repo_for, staff
+from .present import concept_text, patient_summary
+
+
+@role_required(*RESULTS)
+def worklist(request: HttpRequest) -> HttpResponse:
+    repo = repo_for(request)
+    category = request.GET.get("loai") or None
+    if category not in (None, "lab", "imaging", "procedure"):
+        category = None
+    pending = orders.worklist(repo, category)
+    patients = {s.id: patient_summary(s.json()) for s in repo.read_many("Patient", [subject_id(r) for r in pending])}
+    rows = [{"id": r["id"], "name": concept_text(r.get("code")), "category": orders.category_of(r),
+             "patient": patients.get(subject_id(r)), "authored": r.get("authoredOn", "")} for r in pending]
+    return render(request, "clinical/worklist.html", {"rows": rows, "category": category})
+
+
+@role_required(*RESULTS)
+@require_http_methods(["GET", "POST"])
+def enter_result(request: HttpRequest, request_id: str) -> HttpResponse:
+    repo = repo_for(request)
+    try:
+        _stored, order = load(repo, "ServiceRequest", request_id)
+        _stored, patient = load(repo, "Patient", subject_id(order))
+    except ClinicalError as exc:
+        return render(request, "clinical/error.html", {"error": exc.message}, status=404)
+    category = orders.category_of(order)
+    service_code = next((c["code"] for c in order["code"].get("coding", [])), "")
+    tests = catalogs.lab_panel(service_code, patient.get("gender", "")) if category == "lab" else []
+    context = {"order": order, "name": concept_text(order.get("code")), "category": category,
+               "tests": [(t, request.POST.get(f"result_{t.code}", "")) for t in tests],
+               "patient": patient_summary(patient), "posted": request.POST}
+    if request.method == "POST":
+        try:
+            if category == "lab":
+                report = orders.enter_lab_results(repo, request_id, {t.code: post(request, f"result_{t.code}") for t in tests},
+                                                  post(request, "conclusion"))
+            else:
+                report = orders.enter_imaging_report(repo, request_id, post(request, "findings"), post(request, "conclusion"))
+            upload = request.FILES.get("file")
+            if upload is not None:
+                orders.attach_file(repo, subject_id(order), (order.get("encounter") or {}).get("reference", "/").split("/")[1],
+                                   post(request, "file_title") or upload.name or "", upload.content_type or "",
+                                   upload.read(), report["id"])
+        except ClinicalError as exc:
+            context.update(error=exc.message, field=exc.field)
+            return render(request, "clinical/result_entry.html", context, status=400)
+        messages.success(request, _("Đã lưu kết quả; chờ duyệt và ký."))
+        return redirect("clinical:worklist")
+    return render(request, "clinical/result_entry.html", context)
+
+
+@role_required("doctor")
+@require_POST
+def sign_report(request: HttpRequest, report_id: str) -> HttpResponse:
+    repo = repo_for(request)
+    back = post(request, "next") or "/ui/"
+    try:
+        orders.sign_report(repo, staff(request), report_id)
+        messages.success(request, _("Đã duyệt và ký phiếu kết quả."))
+    except ClinicalError as exc:
+        messages.error(request, exc.message)
+    return redirect(back if back.startswith("/ui/") else "/ui/")

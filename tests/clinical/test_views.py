@@ -1,0 +1,86 @@
+"""The clinician pages over HTTP (Django test client): the outpatient visit and the refusals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from benhan.accounts.models import User
+from benhan.facilities.structure import ensure_department, ensure_room
+from benhan.fhir.models import AuditRow, ResourceRow
+
+QR = "079068012345||Nguyễn Văn Bình|12031968|Nam|12 Lê Lợi, phường Sài Gòn, TP. Hồ Chí Minh|01012022"
+
+
+@pytest.fixture
+def client_for(facility, catalogs, wards):  # type: ignore[no-untyped-def]
+    ensure_room(ensure_department(facility, "KB", "Khoa Khám bệnh"), "P101", "Phòng khám Nội 1")
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+    return make
+
+
+def _encounter_id(response) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r"/ui/luot-kham/([^/]+)/", response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def test_a_visit_from_qr_to_signed_record_over_http(client_for, signing_doctor: User) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(signing_doctor)
+    page = client.post("/ui/nguoi-benh/dang-ky/", {"qr": QR, "read_qr": "1"})
+    assert page.status_code == 200 and 'value="079068012345"' in page.content.decode()
+    form = {"name": "Nguyễn Văn Bình", "birth_date": "12/03/1968", "gender": "male", "cccd": "079068012345",
+            "bhyt": "HT4790123456789", "bhyt_valid_to": "31/12/2099", "room": "P101"}
+    response = client.post("/ui/nguoi-benh/dang-ky/", form)
+    assert response.status_code == 302
+    eid = _encounter_id(response)
+    base = f"/ui/luot-kham/{eid}/"
+    assert client.post(base + "sinh-ton/", {"pulse": "80", "systolic": "140", "diastolic": "90"}).status_code == 302
+    assert client.post(base + "ghi-chep/", {"kind": "exam", "text": "Tim đều"}).status_code == 302
+    assert client.post(base + "chan-doan/", {"main_diagnosis": "I10"}).status_code == 302
+    assert client.post(base + "don-thuoc/", {"drug_0": "AMLO5", "dose_0": "1", "times_0": "1", "days_0": "30",
+                                             "route_0": "oral"}).status_code == 302
+    page = client.get(base).content.decode()
+    assert "Amlodipin" in page and "Số thứ tự" in page
+    group = re.search(r"/don-thuoc/([0-9a-f]+)/ky/", page).group(1)  # type: ignore[union-attr]
+    assert client.post(base + f"don-thuoc/{group}/ky/").status_code == 302
+    assert client.post(base + "ket-thuc/", {"outcome": "home", "conclusion": "Ổn định"}).status_code == 302
+    page = client.get(base).content.decode()
+    assert "Đã kết thúc" in page and "PHIẾU KHÁM BỆNH" in page and "ĐƠN THUỐC" in page
+    pid = ResourceRow.objects.get(resource_type="Patient").resource_id
+    chart = client.get(f"/ui/nguoi-benh/{pid}/").content.decode()
+    assert "Đã ký" in chart
+    assert AuditRow.objects.filter(interaction="chart-open", patient_id=pid).exists()
+    log = client.get(f"/ui/nguoi-benh/{pid}/nhat-ky-truy-cap/")
+    assert log.status_code == 200 and "chart-open" in log.content.decode()
+
+
+def test_an_invalid_cccd_shows_the_vietnamese_message_and_stores_nothing(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(doctor).post("/ui/nguoi-benh/dang-ky/", {
+        "name": "Nguyễn Văn Bình", "birth_date": "12/03/1968", "gender": "male", "cccd": "079068", "room": "P101"})
+    assert response.status_code == 400
+    assert "Số CCCD phải gồm đúng 12 chữ số." in response.content.decode()
+    assert not ResourceRow.objects.exists()
+
+
+def test_concluding_without_a_diagnosis_is_refused_and_the_visit_stays_open(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(doctor)
+    response = client.post("/ui/nguoi-benh/dang-ky/", {"name": "Lê Thị Hoa", "birth_date": "05/06/1990",
+                                                       "gender": "female", "room": "P101"})
+    base = f"/ui/luot-kham/{_encounter_id(response)}/"
+    refused = client.post(base + "ket-thuc/", {"outcome": "home", "conclusion": "Về"})
+    assert refused.status_code == 400 and "Chưa nhập chẩn đoán chính" in refused.content.decode()
+    assert "Chờ khám" in client.get(base).content.decode()
+
+
+def test_a_technician_reaches_the_worklist_but_not_the_registration(client_for, facility) -> None:  # type: ignore[no-untyped-def]
+    technician = User.objects.create(username="ktv", facility=facility, role=User.Role.TECHNICIAN)
+    client = client_for(technician)
+    assert client.get("/ui/can-lam-sang/").status_code == 200
+    assert client.get("/ui/nguoi-benh/dang-ky/").status_code == 403
