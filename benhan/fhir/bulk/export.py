@@ -181,12 +181,19 @@ def export_types(export: ExportRequest) -> list[str]:
     if export.types:
         types = set(export.types)
     else:
-        present = CompartmentMember.objects.all() if export.level != "system" else ResourceRow.objects.filter(deleted=False)
-        if export.facilities is not None:
-            present = present.filter(tenant__in=[*export.facilities, ""])
-        if export.patient_ids is not None and export.level != "system":
-            present = present.filter(patient_id__in=export.patient_ids)
-        types = set(present.values_list("resource_type", flat=True).distinct())
+        tenants = None if export.facilities is None else [*export.facilities, ""]
+        if export.level == "system":
+            rows = ResourceRow.objects.filter(deleted=False)
+            if tenants is not None:
+                rows = rows.filter(tenant__in=tenants)
+            types = set(rows.values_list("resource_type", flat=True).distinct())
+        else:
+            members = CompartmentMember.objects.all()
+            if tenants is not None:
+                members = members.filter(tenant__in=tenants)
+            if export.patient_ids is not None:
+                members = members.filter(patient_id__in=export.patient_ids)
+            types = set(members.values_list("resource_type", flat=True).distinct())
         if export.scope_types is not None:
             types &= set(export.scope_types)
     return sorted(types, key=lambda t: (t != "Patient", t))

@@ -10,6 +10,7 @@ neither record a type nor overwrite the new owner's files. Each resource lands i
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from .models import ExportRequest
 log = logging.getLogger("benhan.bulk")
 Status = ExportRequest.Status
 CHUNK = 2000  # rows fetched per round trip (server-side cursor on PostgreSQL)
+CHECKPOINT_RESOURCES = 20_000
+CHECKPOINT_SECONDS = 5.0
 
 
 def max_file_resources() -> int:
@@ -86,6 +89,12 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
         return {"skipped": export.status}
     types = exports.export_types(export)
     progress: dict[str, Any] = {"types_total": len(types), "types_done": 0, "resources": 0, "type": ""}
+    unrecorded = 0  # resources written in types finished since the last checkpoint
+    last_checkpoint = time.monotonic()
+
+    def checkpoint() -> None:
+        ExportRequest.objects.filter(pk=export.pk, status=Status.ACCEPTED).update(output=export.output)
+
     for rtype in types:
         if rtype in export.output:  # finished by an earlier attempt
             progress["types_done"] += 1
@@ -95,14 +104,18 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
         files = _write_type(ctx, export, rtype, progress)
         export.output[rtype] = {"files": files}
         progress["types_done"] += 1
-        ctx.commit_step(lambda: ExportRequest.objects.filter(pk=export.pk, status=Status.ACCEPTED)
-                        .update(output=export.output), progress)
+        unrecorded += sum(f["count"] for f in files)
+        # Record finished types now and then, not after each: a commit costs more than writing a
+        # small type again after a crash (the re-claimed attempt redoes only unrecorded types).
+        if unrecorded >= CHECKPOINT_RESOURCES or time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+            ctx.commit_step(checkpoint, progress)
+            unrecorded, last_checkpoint = 0, time.monotonic()
 
     def finish() -> None:
         now = timezone.now()
         expires = exports.expires_after(now)
         if ExportRequest.objects.filter(pk=export.pk, status=Status.ACCEPTED).update(
-                status=Status.COMPLETED, completed_at=now, expires_at=expires):
+                output=export.output, status=Status.COMPLETED, completed_at=now, expires_at=expires):
             queue.enqueue("bulk.expire", {"export_id": str(export.id)}, run_after=expires)
 
     ctx.commit_step(finish, progress)

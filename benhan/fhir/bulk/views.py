@@ -7,6 +7,7 @@ started the export.
 from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import audit
@@ -39,7 +40,7 @@ def status(request: HttpRequest, export_id: str) -> HttpResponse:
         return error_response(exc)
 
 
-def file(request: HttpRequest, export_id: str, name: str) -> HttpResponse:
+def file(request: HttpRequest, export_id: str, name: str) -> HttpResponseBase:
     try:
         actor = authenticate(request)
         export = exports.owned_export(actor, export_id)

@@ -41,6 +41,7 @@ def write_then_hang(ctx, export, rtype, progress):
         time.sleep(600)
     return files
 tasks._write_type = write_then_hang
+tasks.CHECKPOINT_RESOURCES = 1  # record every finished type, so the rescuer resumes after Patient
 Worker("doomed", lease_seconds=1).run(burst=True)
 """
 
