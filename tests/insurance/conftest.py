@@ -8,6 +8,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+# The clinical fixtures (facility, catalogs, wards, doctors with certificates) build the visits claims come from.
+from tests.clinical.conftest import catalogs, doctor, doctor_repo, facility, signing_doctor, wards  # noqa: F401
+
 
 def make_cert(common_name: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

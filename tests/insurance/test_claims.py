@@ -1,0 +1,126 @@
+"""A claim built from a real visit made with the clinical workflows, checked, signed, sent and tracked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from benhan.accounts.models import Facility, User
+from benhan.clinical.workflows.orders import enter_lab_results, place_orders
+from benhan.clinical.workflows.prescriptions import Line, prescribe
+from benhan.clinical.workflows.visits import conclude_visit, set_diagnoses, start_outpatient_visit
+from benhan.documents.pki.trust import trust_roots
+from benhan.facilities.models import Department, Room
+from benhan.fhir.repository import Repository
+from benhan.insurance import claims, envelope
+from benhan.insurance.models import Claim
+from benhan.insurance.portal import BhxhPortalClient, PortalError
+from benhan.insurance.spec import tables
+from benhan.insurance.standin import PortalStandIn, PortalState
+from benhan.vn.models import Drug, TechnicalService
+from tests.clinical.helpers import new_patient
+
+CARD = "GD4797912345678"
+
+
+@pytest.fixture
+def priced(catalogs: None, wards: None, facility: Facility) -> None:
+    TechnicalService.objects.create(code="02.1896", name="Khám Nội", bhyt_group="13", unit="lần",
+                                    price=Decimal(38700), bhyt_price=Decimal(38700))
+    TechnicalService.objects.filter(code="XN-SHM").update(price=Decimal(120000), bhyt_price=Decimal(100000))
+    Drug.objects.filter(code="AMLO5").update(price=Decimal(1250), bhyt_group="4", bid_info="2025.G1.N4")
+    Department.objects.filter(facility=facility, code="KB").update(bhyt_code="K01")
+    Room.objects.create(department=Department.objects.get(facility=facility, code="KB"), code="PK1", name="Phòng khám Nội")
+
+
+def _visit(repo: Repository, doctor_user: User) -> str:
+    patient = new_patient(repo, address="Số 12 đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh", bhyt=CARD, bhyt_valid_from="01/01/2026", bhyt_valid_to="31/12/2026")
+    visit = start_outpatient_visit(repo, patient["id"], "PK1", "Phòng khám Nội", reason="Đau đầu, chóng mặt")
+    encounter_id = visit.encounter["id"]
+    set_diagnoses(repo, encounter_id, "I10", ["E11"])
+    order = place_orders(repo, encounter_id, ["XN-SHM"])[0]
+    enter_lab_results(repo, order["id"], {"GLU": "7.2", "CRE": "90"})
+    prescribe(repo, encounter_id, [Line(drug_code="AMLO5", dose="1", times_per_day="1", days="30", route="oral")])
+    conclude_visit(repo, doctor_user, encounter_id, "home", "Tăng huyết áp, tái khám sau 1 tháng")
+    return encounter_id
+
+
+@pytest.fixture
+def claim_ready(priced: None, signing_doctor: User, settings: Any) -> tuple[Repository, str]:
+    signing_doctor.practitioner_id = "bs-lan"
+    signing_doctor.save()
+    settings.BHYT_HEAD_OF_UNIT = {"79001": "000001/HCM-CCHN"}
+    from benhan.accounts.actors import actor_for_user
+
+    repo = Repository(actor_for_user(signing_doctor), "79001")
+    encounter_id = _visit(repo, signing_doctor)
+    return repo, encounter_id
+
+
+def test_a_finished_visit_lacking_insurance_facts_is_incomplete_with_the_list_of_what_is_missing(claim_ready) -> None:  # type: ignore[no-untyped-def]
+    repo, encounter_id = claim_ready
+    claim = claims.generate(repo, encounter_id)
+    assert claim.status == Claim.Status.INCOMPLETE
+    assert "Thiếu: kết quả điều trị (KET_QUA_DTRI)" in claim.problems
+    assert any("MA_DOITUONG_KCB" in p for p in claim.problems)
+    assert claim.tables["XML1"][0]["KET_QUA_DTRI"] == ""  # never invented
+
+
+def test_a_complete_visit_gives_tables_that_follow_the_field_lists_and_add_up(claim_ready) -> None:  # type: ignore[no-untyped-def]
+    repo, encounter_id = claim_ready
+    claims.record_claim_facts(repo, encounter_id, result="2", category="1.1")
+    claim = claims.generate(repo, encounter_id)
+    assert claim.status == Claim.Status.READY, claim.problems
+    specs = tables()
+    for name, rows in claim.tables.items():
+        for row in rows:
+            assert set(row) <= set(specs[name].fields)
+            assert all(isinstance(v, str) for v in row.values())
+    xml1 = claim.tables["XML1"][0]
+    assert xml1["MA_THE_BHYT"] == CARD and xml1["MA_BENH_CHINH"] == "I10" and xml1["MA_BENH_KT"] == "E11"
+    assert xml1["MA_LOAI_KCB"] == "01" and xml1["MA_KHOA"] == "K01" and len(xml1["NGAY_VAO"]) == 12
+    drug = claim.tables["XML2"][0]
+    assert (drug["MA_THUOC"], drug["SO_LUONG"], drug["THANH_TIEN_BV"], drug["T_BHTT"]) == ("AMLO5", "30", "37500", "30000")
+    services = {r["MA_DICH_VU"]: r for r in claim.tables["XML3"]}
+    assert services["02.1896"]["MA_NHOM"] == "13"
+    lab = services["XN-SHM"]  # hospital price 120,000; insured price 100,000 at 80 %: fund 80,000
+    assert (lab["THANH_TIEN_BV"], lab["THANH_TIEN_BH"], lab["T_BHTT"], lab["T_BNTT"]) == ("120000", "100000", "80000", "20000")
+    assert {r["MA_CHI_SO"] for r in claim.tables["XML4"]} == {"GLU", "CRE"}
+    total = Decimal(37500) + Decimal(38700) + Decimal(120000)
+    assert Decimal(xml1["T_TONGCHI_BV"]) == total == claim.total_cost
+    assert xml1["MA_BAC_SI" if "MA_BAC_SI" in xml1 else "MA_TTDV"] == "000001/HCM-CCHN"
+    assert drug["MA_BAC_SI"] == "000123/HCM-CCHN"
+
+
+def test_ready_claims_are_signed_sent_and_tracked_and_a_refusal_can_be_resent(claim_ready, signing_doctor) -> None:  # type: ignore[no-untyped-def]
+    repo, encounter_id = claim_ready
+    claims.record_claim_facts(repo, encounter_id, result="1", category="1.1")
+    claim = claims.generate(repo, encounter_id)
+    site = Facility.objects.get(code="79001")
+    today = dt.date.today()
+    batch = claims.export_batch(site, today - dt.timedelta(days=1), today + dt.timedelta(days=1), signing_doctor)
+    opened = envelope.open_envelope(batch.envelope, trusted=[c for c in trust_roots()] + [
+        _leaf(signing_doctor)])
+    assert opened.dossiers[0].tables["XML1"][0]["MA_LK"] == claim.ma_lk
+    with PortalStandIn(PortalState("79001_bhyt", "pw", [_leaf(signing_doctor)], fail_next=0)) as portal:
+        wrong = BhxhPortalClient(portal.url, "79001_bhyt", "sai", backoff_seconds=0.01)
+        with pytest.raises(PortalError, match="đăng nhập"):
+            claims.submit(batch, site, wrong)
+        claim.refresh_from_db()
+        assert claim.status == Claim.Status.REJECTED and claim.attempts == 1
+        batch = claims.export_batch(site, today - dt.timedelta(days=1), today + dt.timedelta(days=1), signing_doctor)
+        claims.submit(batch, site, BhxhPortalClient(portal.url, "79001_bhyt", "pw"))
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACCEPTED and claim.transaction_id == "GD00000001" and claim.attempts == 2
+    with pytest.raises(claims.ClaimError):
+        claims.generate(repo, encounter_id)  # an accepted claim is not regenerated
+
+
+def _leaf(user: User):  # type: ignore[no-untyped-def]
+    from benhan.documents.pki.certs import load_pem_chain
+    from benhan.documents.signing.credentials import active_credential
+
+    return load_pem_chain(active_credential(user).certificate_pem)[0]
