@@ -165,3 +165,20 @@ def test_a_retry_right_after_a_wrong_code_is_slowed_down_by_django_otp(
     response = client.post("/ui/login/otp/", {"token": code_for(device)})
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+
+
+def test_language_switch_serves_the_english_catalogue(client: Client) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/ui/login/"})
+    page = client.get("/ui/login/").content.decode()
+    assert "Log in" in page and "Password" in page and "Mật khẩu" not in page
+
+
+def test_english_validation_messages_come_from_the_same_catalogue() -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from benhan.vn.identifiers import parse_cccd
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        parse_cccd("123")
+    assert exc.value.messages == ["A citizen ID (CCCD) number has exactly 12 digits."]
