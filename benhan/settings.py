@@ -198,6 +198,13 @@ DEFAULT_FACILITY = os.environ.get("BENHAN_FACILITY", "")
 NODE_ROLE = os.environ.get("BENHAN_ROLE", "node")  # "node" or "hub"
 HUB_URL = os.environ.get("BENHAN_HUB_URL", "")
 
+# Bulk export ($export): how long its files are kept, and the most resources in one NDJSON file.
+BULK_EXPORT_EXPIRE_SECONDS = int(os.environ.get("BENHAN_BULK_EXPORT_EXPIRE_SECONDS", str(24 * 3600)))
+BULK_EXPORT_FILE_MAX_RESOURCES = int(os.environ.get("BENHAN_BULK_EXPORT_FILE_MAX_RESOURCES", "100000"))
+# Job queue: a failed attempt n is retried after base × 2^(n-1) seconds, at most the max.
+JOBS_BACKOFF_BASE_SECONDS = float(os.environ.get("BENHAN_JOBS_BACKOFF_BASE_SECONDS", "2"))
+JOBS_BACKOFF_MAX_SECONDS = float(os.environ.get("BENHAN_JOBS_BACKOFF_MAX_SECONDS", "3600"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
