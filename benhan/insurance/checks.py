@@ -29,7 +29,8 @@ class Problem:
     row: int | None = None  # 1-based STT of the row in multi-row tables
 
     def __str__(self) -> str:
-        where = f"{self.table}.{self.field}" + (f" (dòng {self.row})" if self.row else "")
+        where = f"{self.table}.{self.field}" if self.field else self.table
+        where += f" (dòng {self.row})" if self.row else ""
         return f"{where}: {self.message}"
 
 
