@@ -101,7 +101,8 @@ def start_export(
     group_id: str = "",
 ) -> ExportRequest:
     """Validate a kick-off request, record it and queue its job. `level`: system, patient or group."""
-    prefer_tokens = {p.strip().lower() for p in prefer.split(",") for p in p.split(";")}
+    # `Prefer: respond-async, handling=lenient` (either separator is seen in the wild).
+    prefer_tokens = {token.strip().lower() for token in prefer.replace(";", ",").split(",")}
     if "respond-async" not in prefer_tokens:
         raise invalid("$export runs asynchronously: send the header 'Prefer: respond-async'")
     lenient = "handling=lenient" in prefer_tokens
