@@ -124,3 +124,25 @@ def _leaf(user: User):  # type: ignore[no-untyped-def]
     from benhan.documents.signing.credentials import active_credential
 
     return load_pem_chain(active_credential(user).certificate_pem)[0]
+
+
+def test_the_bhyt_command_generates_exports_and_submits_a_month(claim_ready, signing_doctor, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    repo, encounter_id = claim_ready
+    claims.record_claim_facts(repo, encounter_id, result="1", category="1.1")
+    out = StringIO()
+    call_command("bhyt", "generate", "--facility", "79001", stdout=out)
+    assert "Sẵn sàng gửi: 1" in out.getvalue()
+    file = tmp_path / "hoso.xml"
+    month = dt.date.today().strftime("%m/%Y")
+    call_command("bhyt", "export", "--facility", "79001", "--month", month, "--signer", signing_doctor.username,
+                 "--out", str(file), stdout=out)
+    with PortalStandIn(PortalState("u", "pw", [_leaf(signing_doctor)])) as portal:
+        monkeypatch.setenv("BENHAN_BHXH_PASSWORD", "pw")
+        call_command("bhyt", "submit", str(file), "--facility", "79001", "--portal-url", portal.url,
+                     "--username", "u", stdout=out)
+    assert "mã giao dịch GD00000001" in out.getvalue()
+    assert Claim.objects.get().status == Claim.Status.ACCEPTED
