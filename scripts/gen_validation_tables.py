@@ -9,6 +9,8 @@ Tables written:
   elements as a tree keyed by element name: min, max, type codes, required binding, reference
   targets, and either inline children (backbone elements) or a contentReference path.
 - ``primitives``: for each primitive type, its JSON kind and the regex from the definition.
+- ``extensions``: for each extension defined in the package, the types its value[x] may take
+  (none for a complex extension), a required binding, and the same for its nested extensions.
 - ``valuesets``: each value set bound with strength "required" anywhere in those types, expanded
   from the package's ValueSet and CodeSystem resources as ``{system: [codes]}``.
 - ``unexpanded``: the required value sets we could not expand from the package, with the reason;
@@ -123,6 +125,33 @@ def _drop_empty_children(node: dict[str, Any]) -> None:
             _drop_empty_children(record["c"])
 
 
+def _value_rule(element: dict[str, Any] | None, bindings: set[str]) -> dict[str, Any]:
+    """What an extension's value[x] may be: ``{"t": [types]}``, ``{"t": []}`` when it takes none."""
+    if element is None or element["max"] == "0":
+        return {"t": []}
+    rule: dict[str, Any] = {"t": [_type_code(t) for t in element.get("type", [])]}
+    binding = element.get("binding") or {}
+    if binding.get("strength") == "required" and binding.get("valueSet"):
+        rule["b"] = binding["valueSet"].split("|", 1)[0]
+        bindings.add(rule["b"])
+    return rule
+
+
+def _extension(sd: dict[str, Any], bindings: set[str]) -> dict[str, Any]:
+    """An extension definition: its own value rule, and those of its nested extensions by url."""
+    elements = {e["id"]: e for e in sd["snapshot"]["element"]}
+    rule = _value_rule(elements.get("Extension.value[x]"), bindings)
+    parts: dict[str, Any] = {}
+    for eid, element in elements.items():
+        if eid.startswith("Extension.extension:") and "." not in eid[len("Extension.extension:"):]:
+            url = elements.get(f"{eid}.url", {}).get("fixedUri")
+            if url and element["max"] != "0":
+                parts[url] = _value_rule(elements.get(f"{eid}.value[x]"), bindings)
+    if parts:
+        rule["parts"] = parts
+    return rule
+
+
 def _primitive(sd: dict[str, Any]) -> dict[str, Any]:
     value = next(e for e in sd["snapshot"]["element"] if e["path"] == f"{sd['id']}.value")
     regex = None
@@ -224,8 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     types: dict[str, Any] = {}
     resources: list[str] = []
     primitives: dict[str, Any] = {}
+    extensions: dict[str, Any] = {}
     for sd in definitions:
-        if sd["kind"] == "primitive-type":
+        if sd["type"] == "Extension" and sd.get("derivation") == "constraint":
+            extensions[sd["url"]] = _extension(sd, bindings)
+        elif sd["kind"] == "primitive-type":
             primitives[sd["id"]] = _primitive(sd)
         elif _is_base_definition(sd):
             types[sd["id"]] = {"kind": sd["kind"], "abstract": bool(sd.get("abstract")),
@@ -246,13 +278,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         valuesets[url] = {s: sorted(c) for s, c in sorted(expansion.items()) if c}
     table = {"fhirVersion": "4.0.1", "resources": sorted(resources), "types": types,
-             "primitives": primitives, "valuesets": valuesets, "unexpanded": unexpanded}
+             "primitives": primitives, "extensions": dict(sorted(extensions.items())),
+             "valuesets": valuesets, "unexpanded": unexpanded}
     out.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(table, separators=(",", ":"), ensure_ascii=False).encode()
     # Elements keep definition order (issues are reported in that order); mtime=0 keeps the
     # artefact byte-identical between runs, so regenerating shows no git diff.
     out.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-    print(f"{out}: {len(resources)} resource types, {len(types)} types, "
+    print(f"{out}: {len(resources)} resource types, {len(types)} types, {len(extensions)} extensions, "
           f"{len(valuesets)} required value sets expanded, {len(unexpanded)} not expandable, "
           f"{out.stat().st_size // 1024} KiB")
     for url, reason in unexpanded.items():

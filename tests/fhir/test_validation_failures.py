@@ -445,3 +445,40 @@ def test_recursive_backbone_elements_are_validated_at_every_depth() -> None:
     questionnaire = {"resourceType": "Questionnaire", "status": "active", "item": [
         {"linkId": "1", "type": "group", "item": [{"linkId": "1.1", "type": "boolean"}, {"type": "string"}]}]}
     assert located(questionnaire) == ["Questionnaire.item[0].item[1].linkId"]
+
+
+def test_a_core_extension_with_the_wrong_value_type_is_rejected() -> None:
+    birth_time = {"url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime", "valueDate": "1987-03-14"}
+    patient = {**PATIENT, "_birthDate": {"extension": [birth_time]}}
+    issue = only_issue(patient)
+    assert issue.expression == ("Patient.birthDate.extension[0].value.ofType(date)",)
+    assert "valueDateTime" in issue.diagnostics
+
+
+def test_a_part_of_a_complex_core_extension_with_the_wrong_value_type_is_rejected() -> None:
+    nationality = {"url": "http://hl7.org/fhir/StructureDefinition/patient-nationality",
+                   "extension": [{"url": "code", "valueString": "VN"}]}
+    assert located({**PATIENT, "extension": [nationality]}) == [
+        "Patient.extension[0].extension[0].value.ofType(string)"]
+    nationality["extension"] = [{"url": "code", "valueCodeableConcept": {"text": "Việt Nam"}}]
+    assert validate_resource({**PATIENT, "extension": [nationality]}) == []
+
+
+def test_a_complex_core_extension_cannot_carry_a_value() -> None:
+    nationality = {"url": "http://hl7.org/fhir/StructureDefinition/patient-nationality", "valueString": "VN"}
+    assert located({**PATIENT, "extension": [nationality]}) == ["Patient.extension[0].value.ofType(string)"]
+
+
+def test_a_data_absent_reason_must_come_from_its_required_value_set() -> None:
+    absent = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "khong-ro"}
+    patient = {k: v for k, v in PATIENT.items() if k != "gender"} | {"_gender": {"extension": [absent]}}
+    assert located(patient) == ["Patient.gender.extension[0].value.ofType(code)"]
+    absent["valueCode"] = "asked-declined"
+    assert validate_resource(patient) == []
+
+
+def test_extensions_the_package_does_not_define_are_checked_only_structurally() -> None:
+    ethnic_group = {"url": "https://benhan.vn/fhir/StructureDefinition/dan-toc",
+                    "valueCoding": {"system": "https://benhan.vn/fhir/CodeSystem/dan-toc", "code": "01",
+                                    "display": "Kinh"}}
+    assert validate_resource({**PATIENT, "extension": [ethnic_group]}) == []

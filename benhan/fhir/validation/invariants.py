@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Issue
+from .extensions import extension_check
 from .resource_invariants import RESOURCE_CHECKS, fail
 
 if TYPE_CHECKING:
@@ -173,3 +174,6 @@ def attach(tables: Tables) -> None:
         if node is None:
             raise LookupError(f"invariant for {name}, which the tables do not define")
         node.checks = checks
+    extension = tables.types["Extension"]
+    steps = {key: elem.name for key, elem in extension.elems.items()}
+    extension.checks = (*extension.checks, extension_check(tables.extensions, steps))

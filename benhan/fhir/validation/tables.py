@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from .extensions import compile_rules
 from .primitives import PrimitiveCheck, build_checks
 
 ARTEFACT = Path(__file__).resolve().parent.parent / "definitions" / "validation.json.gz"
@@ -73,6 +74,7 @@ class Tables:
         self.primitive_checks = build_checks(raw["primitives"])
         self.unexpanded: dict[str, str] = raw["unexpanded"]
         self._valuesets: dict[str, dict[str, list[str]]] = raw["valuesets"]
+        self.extensions = compile_rules(raw["extensions"], self._valuesets)
         self._raw_types: dict[str, Any] = raw["types"]
         self.types: dict[str, Node] = {}
         self.paths: dict[str, Node] = {}  # "Questionnaire.item" -> Node, for contentReference
