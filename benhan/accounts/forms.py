@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -51,14 +51,15 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.creating = creating
         allowed = facilities if facilities is not None else Facility.objects.all()
-        self.fields["facility"].queryset = allowed
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = allowed
         self.fields["facility"].required = True
-        self.fields["extra_facilities"].queryset = Facility.objects.filter(active=True)
+        cast(forms.ModelMultipleChoiceField, self.fields["extra_facilities"]).queryset = \
+            Facility.objects.filter(active=True)
         self.fields["extra_facilities"].required = False
         self.fields["password1"].required = creating
         self.fields["password2"].required = creating
         # A facility admin cannot create provincial accounts that see every facility.
-        self.fields["role"].choices = [c for c in User.Role.choices if c[0] != User.Role.PROVINCE]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [c for c in User.Role.choices if c[0] != User.Role.PROVINCE]
         self.fields["username"].help_text = _("Chữ, số và các ký tự @ . + - _")
 
     def clean(self) -> dict[str, Any]:
@@ -70,7 +71,7 @@ class StaffForm(forms.ModelForm):
             else:
                 candidate = self.instance if self.instance.pk else User(username=data.get("username", ""))
                 try:
-                    password_validation.validate_password(p1, candidate)
+                    password_validation.validate_password(str(p1), candidate)
                 except forms.ValidationError as exc:
                     self.add_error("password1", exc)
         return data

@@ -41,7 +41,7 @@ def pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         return None
-    return User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    return User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
 
 
 def complete(request: HttpRequest, user: User, device: TOTPDevice | None = None) -> None:

@@ -25,7 +25,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(login_flow.safe_next(request))
     form = LoginForm(request.POST or None)
-    context = {"form": form, "next": login_flow.safe_next(request, "")}
+    next_url = login_flow.safe_next(request, "")
+    context = {"form": form, "next": next_url}
     if request.method == "POST" and form.is_valid():
         user = login_flow.check_password(request, form.cleaned_data["username"], form.cleaned_data["password"])
         if login_flow.is_locked_out(request):
@@ -35,7 +36,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Tên đăng nhập hoặc mật khẩu không đúng."))
         elif login_flow.needs_second_step(user):
             login_flow.start_second_step(request, user)
-            return redirect(_with_next("accounts:login-otp", context["next"]))
+            return redirect(_with_next("accounts:login-otp", next_url))
         else:
             login_flow.complete(request, user)
             return redirect(login_flow.safe_next(request))

@@ -27,10 +27,12 @@ def staff_visible_to(admin: User, query: str = "") -> QuerySet[User]:
     if query:
         # Names are few per facility: fold in Python for accent-insensitive matching.
         key = fold(query)
-        ids = [u.pk for u in qs if key in fold(f"{u.username} {u.last_name} {u.first_name} {u.licence_number}")]
+        ids: list[int] = [u.id for u in qs if key in fold(f"{u.username} {u.last_name} {u.first_name} {u.licence_number}")]
         users = qs.filter(Q(pk__in=ids))
     return users
 
 
 def may_manage(admin: User, staff: User) -> bool:
-    return admin.is_superuser or managed_facilities(admin).filter(pk=staff.facility_id).exists()
+    if admin.is_superuser:
+        return True
+    return staff.facility_id is not None and managed_facilities(admin).filter(pk=staff.facility_id).exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +33,7 @@ class FacilityForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["province_code"].choices = [("", "—")] + [(p.code, p.name) for p in admin_units.provinces()]
+        cast(forms.ChoiceField, self.fields["province_code"]).choices = [("", "—")] + [(p.code, p.name) for p in admin_units.provinces()]
         province = self.data.get("province_code") or self.initial.get("province_code") or self.instance.province_code
         self.fields["commune_code"].widget.choices = [("", "—")] + [(u.code, u.name) for u in admin_units.communes(province)] \
             if province else [("", "—")]
@@ -102,11 +102,11 @@ class RoomForm(forms.ModelForm):
 class BedsForm(forms.Form):
     room = forms.ModelChoiceField(queryset=Room.objects.none(), label=_("Phòng"))
     count = forms.IntegerField(label=_("Số giường"), min_value=1, max_value=200)
-    prefix = forms.ChoiceField(label=_("Loại giường"), choices=[
+    kind = forms.ChoiceField(label=_("Loại giường"), choices=[
         ("H", _("H – giường kế hoạch")), ("T", _("T – giường kê thêm")),
         ("C", _("C – giường cấp cứu")), ("K", _("K – khác")),
     ])
 
     def __init__(self, *args: Any, department: Department, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = department.rooms.all()
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = department.rooms.all()

@@ -91,7 +91,7 @@ def department_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             room = beds_form.cleaned_data["room"]
             with transaction.atomic():
                 before = room.beds.count()
-                ensure_beds(room, before + beds_form.cleaned_data["count"], prefix=beds_form.cleaned_data["prefix"])
+                ensure_beds(room, before + beds_form.cleaned_data["count"], prefix=beds_form.cleaned_data["kind"])
             messages.success(request, _("Phòng %(room)s hiện có %(n)s giường.") % {"room": room.name, "n": room.beds.count()})
             return redirect("facilities:department", code=code, pk=pk)
     rooms = department.rooms.prefetch_related("beds").order_by("code")

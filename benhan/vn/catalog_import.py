@@ -313,7 +313,8 @@ def apply(result: Preview) -> int:
     fields = [c.field for c in spec.columns if c.field != "code"]
     with transaction.atomic():
         existing = {e.code: e for e in model.objects.filter(code__in=[r["code"] for _, r in result.accepted])}
-        new, changed = [], []
+        new: list[CatalogEntry] = []
+        changed: list[CatalogEntry] = []
         for _, row in result.accepted:
             entry = existing.get(row["code"]) or model(code=row["code"])
             for name, value in row.items():

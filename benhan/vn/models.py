@@ -8,7 +8,7 @@ per-facility formularies are a later step (see docs/decisions/0007-staff-and-cat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,8 @@ class CatalogEntry(models.Model):
     search_text = models.TextField(editable=False, default="", db_index=True)
     active = models.BooleanField(_("đang dùng"), default=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[models.Manager[Any]]  # declared for type checkers; Django adds it to each concrete model
 
     class Meta:
         abstract = True

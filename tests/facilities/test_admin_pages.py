@@ -31,8 +31,8 @@ def test_facility_admin_adds_a_department_room_and_beds(admin_client: Client, fa
     assert admin_client.post(url, {"add_room": "1", "r-code": "P101", "r-name": "Phòng khám Nội 1",
                                    "r-kind": "exam"}).status_code == 302
     room = Room.objects.get(department=dept, code="P101")
-    assert admin_client.post(url, {"add_beds": "1", "b-room": room.pk, "b-count": "3", "b-prefix": "H"}).status_code == 302
-    assert admin_client.post(url, {"add_beds": "1", "b-room": room.pk, "b-count": "2", "b-prefix": "H"}).status_code == 302
+    assert admin_client.post(url, {"add_beds": "1", "b-room": room.pk, "b-count": "3", "b-kind": "H"}).status_code == 302
+    assert admin_client.post(url, {"add_beds": "1", "b-room": room.pk, "b-count": "2", "b-kind": "H"}).status_code == 302
     assert list(Bed.objects.filter(room=room).values_list("code", flat=True)) == ["H001", "H002", "H003", "H004", "H005"]
     page = admin_client.get("/ui/facilities/25001/").content.decode()
     assert "Khoa Khám bệnh" in page
