@@ -242,7 +242,7 @@ def test_reference_forms_that_name_a_wrong_type_are_rejected(reference: str) -> 
     assert located({**OBSERVATION, "subject": {"reference": reference}}) == ["Observation.subject.reference"]
 
 
-@pytest.mark.parametrize("reference", ["Patient/bn 001", "BenhNhan/1", "bn-001"])
+@pytest.mark.parametrize("reference", ["Patient/bn 001", "BenhNhan/1", "bn-001", "urn:uuid:ABC", "urn:oid:1.2.03"])
 def test_malformed_references_are_rejected(reference: str) -> None:
     assert located({**OBSERVATION, "subject": {"reference": reference}}) == ["Observation.subject.reference"]
 
@@ -382,9 +382,24 @@ def test_a_transaction_entry_without_request_violates_bdl_3() -> None:
 
 
 def test_a_document_bundle_must_start_with_a_composition() -> None:
-    bundle = {"resourceType": "Bundle", "type": "document", "identifier": {"value": "1"},
+    bundle = {"resourceType": "Bundle", "type": "document", "identifier": {"system": "https://benhan.vn/fhir/document", "value": "1"},
               "timestamp": "2024-05-01T08:00:00+07:00", "entry": [{"resource": PATIENT}]}
     assert located(bundle) == ["Bundle.entry[0]"]
+
+
+def test_a_document_bundle_needs_an_identifier_and_a_timestamp() -> None:
+    composition = {"resourceType": "Composition", "status": "final", "type": {"text": "Giấy ra viện"},
+                   "date": "2024-05-01", "author": [{"display": "BS. Lan"}], "title": "Giấy ra viện"}
+    bundle = {"resourceType": "Bundle", "type": "document", "entry": [{"resource": composition}]}
+    keys = [i.diagnostics.split(":")[0] for i in validate_resource(bundle)]
+    assert keys == ["bdl-9", "bdl-10"]
+
+
+def test_a_full_url_twice_in_a_bundle_violates_bdl_7() -> None:
+    url = "urn:uuid:4c1f3f2e-2e6b-4f7e-8e0b-0c1d2e3f4a5b"
+    entry = {"fullUrl": url, "resource": PATIENT}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [entry, entry]}
+    assert located(bundle) == ["Bundle.entry[1].fullUrl"]
 
 
 def test_a_period_that_ends_before_it_starts_violates_per_1() -> None:

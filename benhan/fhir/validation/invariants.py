@@ -142,6 +142,24 @@ def bundle_rules(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
         url = entry.get("fullUrl")
         if type(url) is str and "/_history/" in url:
             fail(issues, "bdl-8", "fullUrl cannot be a version-specific reference", f"{at}.fullUrl")
+    if kind != "history":
+        seen: set[tuple[str, Any]] = set()
+        for i, entry in enumerate(entries):
+            url = entry.get("fullUrl") if type(entry) is dict else None
+            if type(url) is str:
+                res, version = entry.get("resource"), None
+                if type(res) is dict and type(res.get("meta")) is dict:
+                    version = res["meta"].get("versionId")
+                key = (url, version if type(version) is str else None)
+                if key in seen:
+                    fail(issues, "bdl-7", f"fullUrl {url} appears twice in the bundle", f"{path}.entry[{i}].fullUrl")
+                seen.add(key)
+    if kind == "document":
+        identifier = obj.get("identifier")
+        if type(identifier) is not dict or "system" not in identifier or "value" not in identifier:
+            fail(issues, "bdl-9", "a document needs an identifier with a system and a value", path)
+        if "timestamp" not in obj:
+            fail(issues, "bdl-10", "a document needs a timestamp", path)
     first = entries[0].get("resource") if entries and type(entries[0]) is dict else None
     first_type = first.get("resourceType") if type(first) is dict else None
     if kind == "document" and first_type != "Composition":

@@ -11,6 +11,9 @@ _LITERAL = re.compile(
     r"(?:/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?|\?\S*)",
     re.ASCII,
 )
+# As the uuid and oid primitive types define them (a uuid in lower case).
+_URN = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|urn:oid:[0-2](\.(0|[1-9][0-9]*))+",
+                  re.ASCII)
 _RELATIVE_SHAPE = re.compile(r"[A-Za-z]+/[^/]+(?:/_history/[^/]+)?", re.ASCII)
 
 
@@ -29,6 +32,8 @@ def parse_reference(reference: str, bundle_urls: dict[str, str] | None) -> Targe
     if reference.startswith("#"):
         return Target(local_id=reference[1:])
     if reference.startswith(("urn:uuid:", "urn:oid:")):
+        if _URN.fullmatch(reference) is None:
+            return Target(problem=f"'{reference}' is not a valid urn:uuid: or urn:oid:")
         return Target(bundle_urls.get(reference) if bundle_urls else None)
     if bundle_urls and reference in bundle_urls:
         return Target(bundle_urls[reference])
