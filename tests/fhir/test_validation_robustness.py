@@ -69,3 +69,11 @@ def test_replacing_any_part_of_a_valid_resource_yields_issues_not_exceptions(dat
     container[key] = junk
     issues = validate_resource(resource)
     assert all(isinstance(i, Issue) for i in issues)
+
+
+def test_a_resource_nested_too_deeply_is_refused_with_an_issue() -> None:
+    extension: dict[str, Any] = {"url": "https://benhan.vn/x", "valueString": "đáy"}
+    for _ in range(5000):
+        extension = {"url": "https://benhan.vn/x", "extension": [extension]}
+    issues = validate_resource({"resourceType": "Patient", "extension": [extension]})
+    assert [(i.code, i.expression) for i in issues] == [("too-costly", ("Resource",))]

@@ -26,7 +26,11 @@ def validate_resource(resource: dict[str, Any]) -> list[Issue]:
     if _walker is None:
         _walker = Walker(tables())
     issues: list[Issue] = []
-    _walker.resource(resource, None, issues, None)
+    try:
+        _walker.resource(resource, None, issues, None)
+    except RecursionError:
+        # Hundreds of nested extensions or items: refuse rather than let a request crash the worker.
+        return [Issue("too-costly", "the resource is nested too deeply to validate", ("Resource",))]
     return issues
 
 
