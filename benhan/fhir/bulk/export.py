@@ -248,13 +248,19 @@ def progress_text(export: ExportRequest) -> str:
 def status_response(export: ExportRequest, now: datetime | None = None) -> tuple[int, dict[str, str], bytes]:
     """(HTTP status, headers, body) of a status poll."""
     now = now or timezone.now()
+    job_status = export.job.status if export.job else "failed"
+    if export.status == Status.ACCEPTED and job_status in ("failed", "cancelled", "succeeded"):
+        # The job ended but its hook could not record it (disk full, crash in between): never
+        # leave the client polling a 202 forever.
+        export.status = Status.FAILED if job_status != "cancelled" else Status.CANCELLED
     if export.status == Status.ACCEPTED:
         return 202, {"X-Progress": progress_text(export), "Retry-After": "2"}, b""
     if export.status == Status.COMPLETED and export.expires_at and export.expires_at > now:
         headers = {"Expires": export.expires_at.strftime("%a, %d %b %Y %H:%M:%S GMT")}
         return 200, headers, orjson.dumps(manifest(export))
     if export.status == Status.FAILED:
-        reason = export.job.last_error if export.job else "the export failed"
+        reason = (export.job.last_error if export.job and export.job.last_error
+                  else "the export job ended without recording its result")
         issues = [Issue("exception", f"the export failed: {reason}")]
         if export.errors:
             issues.append(Issue("informational", f"details: {file_url(export, export.errors[0]['name'])}",

@@ -143,16 +143,20 @@ def export_failed(job: Job, reason: str) -> None:
     if export is None or export.status != Status.ACCEPTED:
         return
     folder: Path = exports.export_dir(export)
-    folder.mkdir(parents=True, exist_ok=True)
     issues = [Issue("exception", f"the export failed after {job.attempts} attempt(s): {reason}")]
     issues += [Issue("exception", line, severity="information") for line in job.errors]
     name = "errors.ndjson"
-    (folder / name).write_bytes(orjson.dumps(operation_outcome(issues)) + b"\n")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(orjson.dumps(operation_outcome(issues)) + b"\n")
+        errors = [{"type": "OperationOutcome", "name": name, "count": 1}]
+    except OSError:  # the disk that failed the export may refuse this too; the status still says why
+        log.exception("could not write the error file of export %s", export.id)
+        errors = []
     now = timezone.now()
     expires = exports.expires_after(now)
     ExportRequest.objects.filter(pk=export.pk, status=Status.ACCEPTED).update(
-        status=Status.FAILED, completed_at=now, expires_at=expires,
-        errors=[{"type": "OperationOutcome", "name": name, "count": 1}])
+        status=Status.FAILED, completed_at=now, expires_at=expires, errors=errors)
     queue.enqueue("bulk.expire", {"export_id": str(export.id)}, run_after=expires)
 
 

@@ -201,6 +201,15 @@ def test_an_export_that_keeps_failing_ends_failed_with_an_error_file(repo: Repos
     assert outcome["resourceType"] == "OperationOutcome" and "No space left" in outcome["issue"][0]["diagnostics"]
 
 
+def test_an_export_whose_job_ended_unrecorded_is_reported_failed_not_polled_forever(repo: Repository) -> None:
+    export = _start(repo)
+    Job.objects.filter(pk=export.job_id).update(status="failed", last_error="worker host lost its disk")
+    export = ExportRequest.objects.select_related("job").get(pk=export.pk)
+    with pytest.raises(FhirError) as exc:
+        exports.status_response(export)
+    assert exc.value.status == 500 and "lost its disk" in str(exc.value)
+
+
 def test_status_is_202_with_progress_while_running_then_200_with_the_manifest(repo: Repository) -> None:
     repo.create({"resourceType": "Patient"})
     export = _start(repo)
