@@ -53,6 +53,8 @@ class Report:
     failed_chunks: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    # Where the time went (seconds): reading and parsing files, validating, storing (with listeners).
+    phases: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "validate": 0.0, "store": 0.0})
 
     @property
     def rate(self) -> float:
@@ -161,9 +163,19 @@ class Importer:
         sha = hashlib.sha256(raw).hexdigest()
         done = dict(ImportCheckpoint.objects.filter(file_sha256=sha).values_list("offset", "resources"))
         self.report.files += 1
+        if not path.name.endswith(".ndjson") and 0 in done:  # a whole Bundle already stored: do not even parse it
+            self.report.skipped_chunks += 1
+            self.report.skipped_resources += done[0]
+            self.on_progress(len(raw), 0)
+            return
         try:
             chunks = ndjson_chunks(raw, self.chunk_lines) if path.name.endswith(".ndjson") else iter([bundle_chunk(raw)])
-            for chunk in chunks:
+            while True:
+                started = time.perf_counter()
+                chunk = next(chunks, None)
+                self.report.phases["parse"] += time.perf_counter() - started
+                if chunk is None:
+                    break
                 if chunk.offset in done:
                     self.report.skipped_chunks += 1
                     self.report.skipped_resources += done[chunk.offset]
@@ -178,6 +190,7 @@ class Importer:
         resources, ids = chunk.resources, chunk.ids
         problems: list[str] = []
         keep: list[int] = []
+        started = time.perf_counter()
         for i, resource in enumerate(resources):
             errors = [x for x in validate(resource) if x.severity in ("error", "fatal")]
             if errors:
@@ -185,6 +198,7 @@ class Importer:
                 problems.append(f"{path} #{chunk.offset + i} ({where}): " + "; ".join(x.diagnostics for x in errors[:3]))
             else:
                 keep.append(i)
+        self.report.phases["validate"] += time.perf_counter() - started
         if problems and chunk.atomic:
             self.report.failed_chunks += 1
             self.report.invalid += len(problems)
@@ -196,6 +210,7 @@ class Importer:
         self.report.problems.extend(problems[:5])
         if len(keep) != len(resources):
             resources, ids = [resources[i] for i in keep], [ids[i] for i in keep]
+        started = time.perf_counter()
         try:
             with transaction.atomic():
                 self.repository.create_many(resources, ids=ids, validated=True, upsert=chunk.upsert)
@@ -206,5 +221,87 @@ class Importer:
             self.report.problems.append(f"{path} #{chunk.offset}: {exc}")
             self.on_progress(chunk.size, 0)
             return
+        self.report.phases["store"] += time.perf_counter() - started
         self.report.resources += len(resources)
         self.on_progress(chunk.size, len(resources))
+
+
+def _balanced(files: list[Path], jobs: int) -> list[list[Path]]:
+    """Split files into `jobs` lists of similar total size (largest first, to the lightest list)."""
+    shares: list[list[Path]] = [[] for _ in range(jobs)]
+    sizes = [0] * jobs
+    for path in sorted(files, key=lambda p: -p.stat().st_size):
+        i = sizes.index(min(sizes))
+        shares[i].append(path)
+        sizes[i] += path.stat().st_size
+    return [s for s in shares if s]
+
+
+def _child(index: int, files: list[Path], facility: str, chunk_lines: int, messages: Any) -> None:
+    from .access import Actor
+    from .store import listener_seconds
+
+    def progress(nbytes: int, nresources: int) -> None:
+        messages.put((index, "progress", nbytes, nresources))
+
+    try:
+        report = Importer(Repository(Actor.system("import"), facility), chunk_lines=chunk_lines,
+                          on_progress=progress).run(files)
+        messages.put((index, "done", report, dict(listener_seconds)))
+    except BaseException as exc:  # tell the parent, which would otherwise wait for a report
+        messages.put((index, "crashed", f"{type(exc).__name__}: {exc}", {}))
+        raise
+
+
+def run_parallel(files: list[Path], jobs: int, facility: str, *, chunk_lines: int = 1000,
+                 on_progress: Callable[[int, int], None] | None = None) -> Report:
+    """Import with `jobs` processes, each taking a share of the files (Python is the bottleneck:
+    parsing, validation and index extraction; PostgreSQL takes the rows faster than one process
+    makes them). Checkpoints are per chunk, so a parallel run resumes like a single one."""
+    import multiprocessing
+    import queue
+
+    from django.db import connections
+
+    from .store import listener_seconds
+
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    shares = _balanced(files, jobs)
+    children = [context.Process(target=_child, args=(i, share, facility, chunk_lines, messages))
+                for i, share in enumerate(shares)]
+    started = time.perf_counter()
+    for child in children:
+        child.start()
+    total, open_children = Report(), set(range(len(children)))
+    while open_children:
+        try:
+            index, kind, first, second = messages.get(timeout=0.5)
+        except queue.Empty:
+            for i in list(open_children):
+                if children[i].exitcode is not None and messages.empty():  # died without a word (killed)
+                    open_children.discard(i)
+                    total.failed_chunks += 1
+                    total.problems.append(f"import process {i} ended with exit code {children[i].exitcode}")
+            continue
+        if kind == "progress":
+            (on_progress or (lambda b, r: None))(first, second)
+            continue
+        open_children.discard(index)
+        if kind == "crashed":
+            total.failed_chunks += 1
+            total.problems.append(f"an import process failed: {first}")
+            continue
+        part: Report = first
+        for name in ("files", "resources", "skipped_chunks", "skipped_resources", "invalid", "failed_chunks"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        total.problems.extend(part.problems)
+        for phase, seconds in part.phases.items():
+            total.phases[phase] += seconds
+        for name, seconds in second.items():
+            listener_seconds[name] = listener_seconds.get(name, 0.0) + seconds
+    for child in children:
+        child.join()
+    total.seconds = time.perf_counter() - started
+    return total

@@ -17,6 +17,8 @@ from benhan.fhir.errors import FhirError
 from benhan.fhir.importer import Importer
 from benhan.fhir.models import AuditRow, ResourceRow
 from benhan.fhir.repository import Repository
+from tests.core import live
+from tests.core.live import live_db_fixture, migrated_template_fixture  # noqa: F401 - fixtures
 
 SYNTHEA = Path("/work/shared/data/synthea")
 PATIENT_URN = "urn:uuid:11111111-2222-4333-8444-555555555555"
@@ -157,3 +159,19 @@ def test_the_command_reports_resources_per_second_and_fails_on_problems(db: None
                      stderr=StringIO())
     with pytest.raises(CommandError):
         call_command("fhir_import", str(tmp_path / "missing.json"), "--no-progress")
+
+
+@pytest.mark.slow
+def test_a_parallel_import_stores_each_bundle_once_and_a_rerun_skips_them_all(live_db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    chosen = sorted(SYNTHEA.glob("*.json"), key=lambda p: p.stat().st_size)[:4]
+    for path in chosen:
+        (folder / path.name).symlink_to(path)
+    expected = sum(len(orjson.loads(p.read_bytes())["entry"]) for p in chosen)
+    first = live.benhan(live_db, "import", str(folder), "--jobs", "2", "--no-progress", "--facility", "00001").stdout
+    assert f"Imported {expected} resources from 4 files" in first
+    assert live.query(live_db, "SELECT COUNT(*) FROM fhir_resource")[0][0] == expected
+    again = live.benhan(live_db, "import", str(folder), "--jobs", "2", "--no-progress").stdout
+    assert "Imported 0 resources from 4 files" in again and f"{expected} already imported" in again
+    assert live.query(live_db, "SELECT COUNT(*) FROM fhir_resource")[0][0] == expected

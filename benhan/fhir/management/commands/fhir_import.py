@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from tqdm import tqdm
 
 from benhan.fhir.access import Actor
-from benhan.fhir.importer import Importer, find_files
+from benhan.fhir.importer import Importer, Report, find_files, run_parallel
 from benhan.fhir.repository import Repository
 
 
@@ -25,6 +27,11 @@ class Command(BaseCommand):
                             help="code of the facility that owns the imported records")
         parser.add_argument("--chunk-lines", type=int, default=1000, help="NDJSON lines committed together")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument("--jobs", type=int, default=0,
+                            help="import processes (default: one per core, at most 4, on PostgreSQL; 1 on SQLite, "
+                                 "which has one writer at a time)")
+        parser.add_argument("--timings", action="store_true",
+                            help="print where the time went: parsing, validation, storage and each write listener")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -43,7 +50,13 @@ class Command(BaseCommand):
             bar.update(nbytes)
             bar.set_postfix(resources=counted[0], refresh=False)
 
-        report = Importer(repository, chunk_lines=options["chunk_lines"], on_progress=progress).run(files)
+        jobs = options["jobs"] or (min(4, os.cpu_count() or 1) if connection.vendor == "postgresql" else 1)
+        jobs = min(jobs, len(files))
+        if jobs > 1:
+            report = run_parallel(files, jobs, options["facility"], chunk_lines=options["chunk_lines"],
+                                  on_progress=progress)
+        else:
+            report = Importer(repository, chunk_lines=options["chunk_lines"], on_progress=progress).run(files)
         bar.close()
         for problem in report.problems[:50]:
             self.stderr.write(problem)
@@ -55,5 +68,16 @@ class Command(BaseCommand):
             + (f"; {report.invalid} invalid" if report.invalid else "")
             + (f"; {report.failed_chunks} chunks failed" if report.failed_chunks else "")
         )
+        if options["timings"]:
+            self.print_timings(report)
         if report.failed_chunks or report.invalid:
             raise CommandError("some resources were not imported (see above)")
+
+    def print_timings(self, report: Report) -> None:
+        from benhan.fhir.store import listener_seconds
+
+        self.stdout.write("timings (s):")
+        for phase, seconds in report.phases.items():
+            self.stdout.write(f"  {phase:<58} {seconds:8.2f}")
+        for name, seconds in sorted(listener_seconds.items(), key=lambda kv: -kv[1]):
+            self.stdout.write(f"    listener {name:<49} {seconds:8.2f}")
