@@ -75,14 +75,14 @@ class Tables:
         self.unexpanded: dict[str, str] = raw["unexpanded"]
         self._valuesets: dict[str, dict[str, list[str]]] = raw["valuesets"]
         self.extensions = compile_rules(raw["extensions"], self._valuesets)
-        self._raw_types: dict[str, Any] = raw["types"]
+        raw_types: dict[str, Any] = raw["types"]
         self.types: dict[str, Node] = {}
         self.paths: dict[str, Node] = {}  # "Questionnaire.item" -> Node, for contentReference
         pending: list[tuple[Elem, str]] = []
-        for name, spec in self._raw_types.items():
+        for name, spec in raw_types.items():
             node = Node(name, is_resource=spec["kind"] == "resource")
             self.types[name] = node
-        for name, spec in self._raw_types.items():
+        for name, spec in raw_types.items():
             self._fill(self.types[name], name, spec["elements"], pending)
         for elem, ref in pending:
             elem.node = self.paths[ref]
