@@ -82,6 +82,9 @@ def compile_part(part: str, base: str, choices: dict[str, list[str]]) -> dict[st
     m = re.fullmatch(rf"(.+?)\s+as\s+({_NAME})", text)
     if m:
         text = f"{_strip_parens(m.group(1))}.as({m.group(2)})"
+    m = re.fullmatch(rf"\(([^()]+?)\s+as\s+({_NAME})\)\.(.+)", text)  # (X.a as T).rest
+    if m:
+        text = f"{m.group(1)}.as({m.group(2)}).{m.group(3)}"
     dotted = _split_top(text, ".")
     if not dotted or dotted[0] != base:
         return None
@@ -191,8 +194,11 @@ def main() -> int:
                     comp_sp = by_url.get(c["definition"])
                     if comp_sp is None:
                         break
-                    rel = compile_part(f"{base}.{c['expression']}", base, choices)
-                    comps.append({"type": comp_sp["type"], "expr": rel or {"fhirpath": c["expression"]}})
+                    rels = [
+                        compile_part(f"{base}.{alt}", base, choices) or {"fhirpath": alt}
+                        for alt in _split_top(c["expression"], "|")
+                    ]
+                    comps.append({"type": comp_sp["type"], "expr": rels})
                 else:
                     entry["components"] = comps
                 # The composite's own expression names the element each component is read from.

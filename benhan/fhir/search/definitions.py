@@ -45,6 +45,9 @@ class SearchParam:
     expression: Expression | None
     targets: tuple[str, ...] = ()
     components: tuple[Component, ...] = field(default=())
+    # Top-level JSON keys the expression starts from; None when it may read anything (FHIRPath,
+    # or a composite over the whole resource). Lets the indexer skip absent elements cheaply.
+    roots: frozenset[str] | None = None
 
 
 @cache
@@ -58,8 +61,19 @@ def resource_types() -> frozenset[str]:
 
 def _build(base: str, code: str, entry: dict[str, Any]) -> SearchParam:
     expr = compile_expression(entry["expr"]) if entry.get("expr") is not None else None
-    comps = tuple(Component(c["type"], compile_expression([c["expr"]])) for c in entry.get("components", ()))
-    return SearchParam(base, code, entry["type"], expr, tuple(entry.get("targets", ())), comps)
+    comps = tuple(Component(c["type"], compile_expression(c["expr"])) for c in entry.get("components", ()))
+    return SearchParam(base, code, entry["type"], expr, tuple(entry.get("targets", ())), comps,
+                       _roots(entry.get("expr")))
+
+
+def _roots(parts: list[dict[str, Any]] | None) -> frozenset[str] | None:
+    roots: set[str] = set()
+    for part in parts or ():
+        steps = part.get("path")
+        if not steps:  # FHIRPath, or the resource itself
+            return None
+        roots.update(steps[0]["keys"])
+    return frozenset(roots)
 
 
 @cache
@@ -71,7 +85,7 @@ def params_for(resource_type: str) -> dict[str, SearchParam]:
         if base == "DomainResource" and resource_type in ("Bundle", "Parameters", "Binary"):
             continue
         for code, entry in table.get(base, {}).items():
-            out[code] = _build(resource_type if base != "Resource" else resource_type, code, entry)
+            out[code] = _build(resource_type, code, entry)
     return out
 
 

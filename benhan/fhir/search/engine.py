@@ -163,6 +163,7 @@ class _Search:
         self.tenants = repo.policy.tenants(repo.actor)
         self.compiler = Compiler(connection.vendor, self.tenants, self.base_url)
         self.warnings: list[Issue] = []
+        self.filtered = False  # whether any criterion narrows the type (set by where())
 
     # --- visibility ----------------------------------------------------------------------------
     def readable(self, rtype: str) -> bool:
@@ -184,6 +185,7 @@ class _Search:
 
     # --- building -----------------------------------------------------------------------------
     def where(self, criteria: list[Criterion]) -> tuple[str, list[object]]:
+        self.filtered = bool(criteria or self.compartment)
         clauses, params = ["r.deleted = %s"], [False]
         if self.rtype:
             clauses.insert(0, "r.resource_type = %s")
@@ -241,18 +243,18 @@ class _Search:
         shaper = Shaper(ctl.summary, ctl.elements)
         where_sql, where_params = self.where(query.criteria)
         keys = [sorting.sort_key(self.rtype, s, connection.vendor) for s in ctl.sort]
-        if self.rtype is None:
-            keys.append(sorting.SortKey("r.resource_type", (), False, "text"))
-        keys.append(sorting.sort_key(self.rtype, "_id", connection.vendor))
+        # The row's integer key breaks ties: unique across types, ordered alike on both databases,
+        # and served by the primary key index (insertion order is the default order).
+        keys.append(sorting.SortKey("r.id", (), False, "number"))
 
         page = ctl.page or {}
         with connection.cursor() as cursor:
             snapshot = page.get("s")
-            if snapshot is None:
-                cursor.execute(f"SELECT MAX(id) FROM {RESOURCE_TABLE}")
-                snapshot = cursor.fetchone()[0] or 0
-            where_sql += " AND r.id <= %s"
-            where_params = [*where_params, snapshot]
+            if snapshot is not None:
+                where_sql += " AND r.id <= %s"
+                where_params = [*where_params, snapshot]
+            # The first page reads the snapshot bound in its own statement (same database snapshot).
+            snapshot_col = f", (SELECT MAX(id) FROM {RESOURCE_TABLE})" if snapshot is None else ""
 
             count_only = ctl.summary == "count" or ctl.count == 0
             total = page.get("t")
@@ -260,7 +262,16 @@ class _Search:
             has_more = False
             reverse = "b" in page
             if not count_only:
-                sql, params = where_sql, list(where_params)
+                # With criteria, the matches are found first (a materialised CTE the planner cannot
+                # fold into an ORDER BY ... LIMIT walk of the whole table), then sorted: the cost
+                # follows the number of matches, not where they happen to lie in the table.
+                if self.filtered:
+                    head = f"WITH m AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE {where_sql}) "
+                    sql, params = "r.id IN (SELECT id FROM m)", []
+                    head_params: list[object] = list(where_params)
+                else:
+                    head, head_params = "", []
+                    sql, params = where_sql, list(where_params)
                 cursor_values = page.get("a") or page.get("b")
                 if cursor_values is not None:
                     values = [self._db_value(k, sorting.decode_value(v)) for k, v in zip(keys, cursor_values, strict=True)]
@@ -271,11 +282,13 @@ class _Search:
                 key_cols = "".join(f", {k.sql}" for k in keys)
                 key_params = [p for k in keys for p in k.params]
                 cursor.execute(
-                    f"SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content{key_cols}"
-                    f" FROM {RESOURCE_TABLE} r WHERE {sql} ORDER BY {order} LIMIT %s",
-                    [*key_params, *params, *oparams, ctl.count + 1],
+                    f"{head}SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content"
+                    f"{key_cols}{snapshot_col} FROM {RESOURCE_TABLE} r WHERE {sql} ORDER BY {order} LIMIT %s",
+                    [*head_params, *key_params, *params, *oparams, ctl.count + 1],
                 )
                 rows = list(cursor.fetchall())
+                if snapshot is None:
+                    snapshot = rows[0][-1] if rows else 0
                 has_more = len(rows) > ctl.count
                 rows = rows[: ctl.count]
                 if reverse:

@@ -70,7 +70,10 @@ def _index_param(rows: Rows, param: SearchParam, resource: dict[str, Any], rid: 
 def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
     """Every index row of one resource, by table kind."""
     rows: Rows = defaultdict(list)
+    present = resource.keys()
     for param in indexed_params(resource["resourceType"]):
+        if param.roots is not None and param.roots.isdisjoint(present):
+            continue
         _index_param(rows, param, resource, resource_id, tenant)
     return rows
 

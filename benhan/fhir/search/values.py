@@ -8,15 +8,22 @@ its table in models.py.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from benhan.vn.text import fold
+from benhan.vn.text import fold as _fold
 
 from .dates import NEG_INF, POS_INF, parse_range
 
 _NAME_PARTS = ("family", "given", "prefix", "suffix", "text")
 _ADDRESS_PARTS = ("line", "city", "district", "state", "postalCode", "country", "text")
 MAX_LEN = 255
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """benhan.vn.text.fold, remembered: displays and names repeat across resources."""
+    return _fold(text)
 
 
 def _clip(text: str) -> str:

@@ -1,0 +1,400 @@
+"""FHIR search latency at 1,000 and 10,000 patients, each query next to a hand-written SQL baseline.
+
+    .venv/bin/python benchmarks/search.py [--database-url URL] [--sizes 1000,10000] [--rounds 40]
+
+Clones the 50 Synthea patients (12,041 resources) under new ids (fresh identifiers too) and stores
+them through store.write_many, so the search indexer and the compartment listener run as in an
+import; reports the ingest rate. The database is a scratch one: by default the PostgreSQL database
+`benhan_bench_search` on 127.0.0.1 (created if missing; its tables are dropped and re-created).
+
+At each size, for a fixed mix of queries with parameters drawn from the loaded data it prints
+p50/p95 of `benhan.fhir.search.search()` (criteria, paging, total, includes, audit row, Bundle
+bytes) and of one hand-written SQL statement over the same tables that gives the same answer.
+It also times index-row extraction with the compiled path walker against fhirpathpy.
+
+Goals on PostgreSQL: p50 < 10 ms, p95 < 50 ms at 10,000 patients; no query > 3x slower at 10k than 1k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = Path("/work/shared/data/synthea")
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/benhan_bench_search"
+TENANT = "00001"
+BASE = "http://bench/fhir"
+
+
+def _ensure_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _templates() -> list[list[dict[str, Any]]]:
+    """The Synthea bundles as lists of resources whose urn:uuid references are placeholders."""
+    out = []
+    for path in sorted(DATA.glob("*.json")):
+        bundle = json.loads(path.read_text())
+        out.append([e["resource"] | {"_fullUrl": e["fullUrl"]} for e in bundle["entry"]])
+    return out
+
+
+_URN = re.compile(r'"urn:uuid:([0-9a-f-]{36})"')
+
+
+def _clone(bundle: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    """A copy of one patient's bundle with new ids and identifiers; returns resources, ids, patient."""
+    import orjson
+
+    new_ids = {r["_fullUrl"][9:]: str(uuid.uuid4()) for r in bundle}
+    types = {r["_fullUrl"][9:]: r["resourceType"] for r in bundle}
+    text = orjson.dumps([{k: v for k, v in r.items() if k != "_fullUrl"} for r in bundle]).decode()
+    text = _URN.sub(lambda m: f'"{types[m.group(1)]}/{new_ids[m.group(1)]}"' if m.group(1) in new_ids
+                    else m.group(0), text)
+    resources = orjson.loads(text)
+    ids = [new_ids[r["_fullUrl"][9:]] for r in bundle]
+    patient = resources[0]
+    for ident in patient.get("identifier", []):
+        ident["value"] = ids[0]
+    for r in resources:
+        r.pop("id", None)
+    return resources, ids, patient
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    p50 = statistics.median(samples)
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return p50 * 1000, p95 * 1000
+
+
+def _timed(fn: Callable[[], Any], rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+class Loaded:
+    def __init__(self) -> None:
+        self.patients: list[dict[str, Any]] = []  # id, identifier, family, birth
+        self.resources = 0
+
+
+class ListenerClock:
+    """Times the search indexer inside the store's listener list (a benchmark-only wrapper).
+
+    Unless all listeners are kept, only the search indexer and the compartment table stay: the
+    other engineers' listeners (e.g. the clinical index) are not part of what this measures.
+    """
+
+    def __init__(self, keep_all: bool) -> None:
+        from benhan.fhir import store
+        from benhan.fhir.search.indexer import index_writes
+
+        self.seconds = 0.0
+        kept = []
+        for fn in store._listeners:
+            if fn is index_writes:
+                kept.append(self._timed(fn))
+            elif keep_all or fn.__module__.startswith("benhan.fhir.bulk"):
+                kept.append(fn)
+        store._listeners[:] = kept
+
+    def _timed(self, fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        def timed(written: Any) -> None:
+            start = time.perf_counter()
+            fn(written)
+            self.seconds += time.perf_counter() - start
+
+        return timed
+
+
+def load_to(target: int, loaded: Loaded, templates: list[list[dict[str, Any]]]) -> float:
+    """Store clones until `target` patients; returns resources per second (indexing included)."""
+    from django.db import transaction
+
+    from benhan.fhir import store
+
+    start, before = time.perf_counter(), loaded.resources
+    i = len(loaded.patients)
+    batch: list[dict[str, Any]] = []
+    batch_ids: list[str | None] = []
+    while len(loaded.patients) < target:
+        resources, ids, patient = _clone(templates[i % len(templates)])
+        i += 1
+        batch.extend(resources)
+        batch_ids.extend(ids)
+        ident = patient["identifier"][0]
+        loaded.patients.append({"id": ids[0], "identifier": f"{ident['system']}|{ident['value']}",
+                                "family": patient["name"][0]["family"], "birth": patient.get("birthDate", "")})
+        if len(batch) >= 2000 or len(loaded.patients) == target:
+            with transaction.atomic():
+                store.write_many(batch, TENANT, batch_ids)
+            loaded.resources += len(batch)
+            batch, batch_ids = [], []
+            if len(loaded.patients) % 500 == 0:
+                rate = (loaded.resources - before) / (time.perf_counter() - start)
+                print(f"  loaded {len(loaded.patients)} patients, {loaded.resources} resources ({rate:.0f}/s)",
+                      flush=True)
+    return (loaded.resources - before) / (time.perf_counter() - start)
+
+
+def _sql(query: str, params: list[Any]) -> Callable[[], Any]:
+    from django.db import connection
+
+    def run() -> Any:
+        with connection.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    return run
+
+
+def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[tuple[str, str]], Callable[[], Any]]]:
+    """(name, type, search parameters, baseline SQL call) for each query of the mix, fresh parameters."""
+    p = rng.choice(loaded.patients)
+    prefix = p["family"][:5].lower()
+    month = p["birth"][:7]
+    system, value = p["identifier"].split("|")
+    R, T, S, D, REF = ("fhir_resource", "fhir_search_token", "fhir_search_string", "fhir_search_date",
+                       "fhir_search_reference")
+    live = "r.deleted = false"
+    return [
+        ("patient by identifier", "Patient", [("identifier", p["identifier"])],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {T} WHERE resource_type='Patient' AND param='identifier' AND code=%s AND system=%s)",
+              [value, system])),
+        ("patient by name prefix", "Patient", [("name", prefix)],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {S} WHERE resource_type='Patient' AND param='name' AND value LIKE %s)"
+              " ORDER BY r.id LIMIT 20", [prefix + "%"])),
+        ("patient by birthdate month", "Patient", [("birthdate", month)],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Patient' AND param='birthdate' AND low >= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", list(_month_bounds(month)))),
+        ("patient's weights, date range, newest first", "Observation",
+         [("subject", f"Patient/{p['id']}"), ("code", "http://loinc.org|29463-7"), ("date", "ge2000"),
+          ("date", "lt2030"), ("_sort", "-date")],
+         _sql(f"SELECT r.content FROM {R} r JOIN {D} d ON d.resource_type = r.resource_type AND d.resource_id = r.resource_id"
+              f" AND d.param = 'date' WHERE r.resource_type='Observation' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {REF} WHERE resource_type='Observation' AND param='subject' AND target_id=%s"
+              " AND target_type='Patient') AND r.resource_id IN "
+              f"(SELECT resource_id FROM {T} WHERE resource_type='Observation' AND param='code' AND code='29463-7'"
+              " AND system='http://loinc.org') AND d.high >= %s AND d.low < %s ORDER BY d.high DESC LIMIT 20",
+              [p["id"], *_year_bounds("2000", "2030")])),
+        ("conditions by clinical status", "Condition", [("clinical-status", "active")],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Condition' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {T} WHERE resource_type='Condition' AND param='clinical-status' AND code='active')"
+              " ORDER BY r.id LIMIT 20", [])),
+        ("encounters by date (month)", "Encounter", [("date", "2015-06")],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live} AND r.resource_id IN "
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Encounter' AND param='date' AND low >= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", list(_month_bounds("2015-06")))),
+        ("patient's encounters + _include practitioner", "Encounter",
+         [("patient", p["id"]), ("_include", "Encounter:practitioner"), ("_count", "10")],
+         _sql(f"WITH m AS (SELECT r.resource_id, r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live}"
+              f" AND r.resource_id IN (SELECT resource_id FROM {REF} WHERE resource_type='Encounter' AND param='patient'"
+              " AND target_id=%s) ORDER BY r.id LIMIT 10)"
+              f" SELECT content FROM m UNION ALL SELECT t.content FROM {R} t WHERE t.resource_type='Practitioner'"
+              f" AND t.resource_id IN (SELECT target_id FROM {REF} WHERE resource_type='Encounter' AND param='practitioner'"
+              " AND resource_id IN (SELECT resource_id FROM m))", [p["id"]])),
+        ("patients _has condition", "Patient", [("_has:Condition:patient:code", "44054006")],
+         _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
+              f"(SELECT target_id FROM {REF} WHERE resource_type='Condition' AND param='patient' AND resource_id IN "
+              f"(SELECT resource_id FROM {T} WHERE resource_type='Condition' AND param='code' AND code='44054006'))"
+              " ORDER BY r.id LIMIT 20", [])),
+    ]
+
+
+def _month_bounds(month: str) -> tuple[int, int]:
+    from benhan.fhir.search.dates import parse_range
+
+    rng = parse_range(month)
+    assert rng
+    return rng
+
+
+def _year_bounds(lo: str, hi: str) -> tuple[int, int]:
+    from benhan.fhir.search.dates import parse_range
+
+    a, b = parse_range(lo), parse_range(hi)
+    assert a and b
+    return a[0], b[0]
+
+
+def measure(loaded: Loaded, rounds: int) -> dict[str, tuple[float, float, float, float]]:
+    """p50/p95 of search() (with its audit row), of the engine without the audit row, and of the SQL."""
+    from benhan.fhir.access import Actor
+    from benhan.fhir.repository import Repository
+    from benhan.fhir.search import search
+    from benhan.fhir.search.engine import _Search
+
+    repo = Repository(Actor.system("bench"), TENANT)
+    rng = random.Random(7)
+    samples: dict[str, tuple[list[float], list[float], list[float]]] = {}
+    for _ in range(rounds):
+        for name, rtype, params, baseline in query_mix(loaded, rng):
+            full, bare, base = samples.setdefault(name, ([], [], []))
+            full.extend(_timed(lambda rtype=rtype, params=params: search(repo, rtype, params, base_url=BASE).to_bytes(), 1))
+            bare.extend(_timed(lambda rtype=rtype, params=params: _Search(repo, rtype, params, BASE, None, False)
+                               .run().to_bytes(), 1))
+            base.extend(_timed(baseline, 1))
+    out = {}
+    print(f"  {'query':46s} {'search() p50':>12s} {'p95':>7s} | {'no audit p50':>12s} {'p95':>7s} |"
+          f" {'SQL p50':>8s} {'p95':>7s}  (ms)")
+    for name, (full, bare, base) in samples.items():
+        f50, f95 = _percentiles(full)
+        e50, e95 = _percentiles(bare)
+        b50, b95 = _percentiles(base)
+        out[name] = (f50, f95, e50, b50)
+        print(f"  {name:46s} {f50:12.2f} {f95:7.2f} | {e50:12.2f} {e95:7.2f} | {b50:8.2f} {b95:7.2f}", flush=True)
+    return out
+
+
+def indexing_speed(templates: list[list[dict[str, Any]]]) -> None:
+    """Index-row extraction: compiled path walker vs the same expressions in fhirpathpy."""
+    from fhirpathpy import compile as fp_compile
+    from fhirpathpy.models import models
+
+    from benhan.fhir.search.definitions import indexed_params
+    from benhan.fhir.search.indexer import rows_for
+
+    resources = [{k: v for k, v in r.items() if k != "_fullUrl"} for b in templates for r in b]
+    start = time.perf_counter()
+    n_rows = 0
+    for r in resources:
+        n_rows += sum(len(v) for v in rows_for(r, "x", TENANT).values())
+    walker = time.perf_counter() - start
+    print(f"indexing (path walker + value extraction): {len(resources)} resources, {n_rows} rows,"
+          f" {len(resources) / walker:.0f} resources/s")
+    package = ROOT / "build" / "fhir-r4" / "package"
+    if not package.exists():
+        return
+    exprs: dict[tuple[str, str], Any] = {}
+    for f in package.glob("SearchParameter-*.json"):
+        sp = json.loads(f.read_text())
+        if sp.get("expression"):
+            text = re.sub(r"\.where\(resolve\(\) is \w+\)", "", sp["expression"])
+            for base in sp.get("base", []):
+                exprs[(base, sp["code"])] = text
+    compiled: dict[str, list[Any]] = {}
+    sample = resources[:2000]
+    for r in sample:
+        rtype = r["resourceType"]
+        if rtype not in compiled:
+            compiled[rtype] = []
+            for p in indexed_params(rtype):
+                text = exprs.get((rtype, p.code)) or exprs.get(("Resource", p.code)) or exprs.get(("DomainResource", p.code))
+                if text:
+                    with contextlib.suppress(Exception):  # a few expressions fhirpathpy cannot parse
+                        compiled[rtype].append(fp_compile(text, models["r4"]))
+    start = time.perf_counter()
+    for r in sample:
+        for fn in compiled[r["resourceType"]]:
+            with contextlib.suppress(Exception):  # functions fhirpathpy lacks
+                fn(r)
+    fp = time.perf_counter() - start
+    start = time.perf_counter()
+    for r in sample:
+        for p in indexed_params(r["resourceType"]):
+            assert p.expression is not None
+            p.expression(r)
+    walk = time.perf_counter() - start
+    print(f"expression evaluation only, {len(sample)} resources: path walker {len(sample) / walk:.0f}/s,"
+          f" fhirpathpy {len(sample) / fp:.0f}/s ({fp / walk:.0f}x slower)")
+
+
+def _already_loaded() -> Loaded:
+    import orjson
+    from django.db import connection
+
+    loaded = Loaded()
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM fhir_resource")
+        loaded.resources = cur.fetchone()[0]
+        cur.execute("SELECT resource_id, content FROM fhir_resource WHERE resource_type = 'Patient' ORDER BY id")
+        for rid, content in cur.fetchall():
+            patient = orjson.loads(content)
+            ident = patient["identifier"][0]
+            loaded.patients.append({"id": rid, "identifier": f"{ident['system']}|{ident['value']}",
+                                    "family": patient["name"][0]["family"], "birth": patient.get("birthDate", "")})
+    return loaded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--all-listeners", action="store_true", help="keep every write listener while loading")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the data already loaded by an earlier run (no drop, no load)")
+    args = parser.parse_args()
+    os.environ["BENHAN_DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
+    _ensure_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if args.measure_only:
+        loaded = _already_loaded()
+        print(f"{len(loaded.patients)} patients, {loaded.resources} resources already loaded")
+        measure(loaded, args.rounds)
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+    templates = _templates()
+    indexing_speed(templates)
+    clock = ListenerClock(args.all_listeners)
+    loaded = Loaded()
+    results: dict[int, dict[str, tuple[float, float, float, float]]] = {}
+    for size in (int(s) for s in args.sizes.split(",")):
+        before, started = clock.seconds, time.perf_counter()
+        rate = load_to(size, loaded, templates)
+        share = (clock.seconds - before) / (time.perf_counter() - started)
+        print(f"  search indexer: {share:.0%} of load time")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+        print(f"\n{size} patients, {loaded.resources} resources; ingest with indexing {rate:.0f} resources/s")
+        results[size] = measure(loaded, args.rounds)
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, big = results[sizes[0]], results[sizes[-1]]
+        print(f"\nslowdown {sizes[-1]} vs {sizes[0]} patients (p50 of search() / without audit / SQL):")
+        for name in small:
+            print(f"  {name:46s} {big[name][0] / small[name][0]:5.2f}x {big[name][2] / small[name][2]:5.2f}x"
+                  f" {big[name][3] / small[name][3]:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
