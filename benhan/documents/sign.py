@@ -30,6 +30,7 @@ from .signing.credentials import active_credential, signer_for
 from .signing.jws import canonical_json, sign_detached
 from .signing.keys import SigningError
 from .signing.pades import sign_pdf
+from .signing.timestamps import configured_timestamper
 
 _REF_RE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/(\d+))?$")
 
@@ -105,6 +106,7 @@ def sign_document(repo: Repository, signer: User, kind: str, subject_refs: list[
                    "long_date": vn_long_date(signed_at), **(context.get("signer") or {})},
     }
     digest_signer = signer_for(credential)
+    timestamper = timestamper or configured_timestamper()
     description = f"{form.title} — {context.get('patient', {}).get('name', '')}"
     signed_pdf = sign_pdf(
         render_pdf(kind, context), digest_signer,

@@ -43,6 +43,8 @@ class Verification:
     title: str
     status: str
     signed_at: datetime
+    timestamp: datetime | None = None  # the TSA's time (PAdES-B-T); None for B-B
+    timestamp_trusted: bool = False
     signer_name: str = ""
     signer_licence: str = ""
     certificate_subject: str = ""
@@ -105,9 +107,11 @@ def verify(repo: Repository, document: SignedDocument | str) -> Verification:
     pdf = base64.b64decode(repo.read("Binary", doc.binary_id).json().get("data", ""))
     _check_bytes(result, doc, docref, pdf)
     cert = _check_pdf(result, pdf, doc.signed_at)
-    _check_fhir(result, repo, doc, cert)
+    # A trusted timestamp is better evidence of the signing moment than our own record.
+    moment = result.timestamp if result.timestamp and result.timestamp_trusted else doc.signed_at
+    _check_fhir(result, repo, doc, cert, moment)
     if cert is not None:
-        _check_certificate(result, cert, doc.signed_at)
+        _check_certificate(result, cert, moment)
     return result
 
 
@@ -126,10 +130,16 @@ def _check_pdf(result: Verification, pdf: bytes, signed_at: datetime) -> x509.Ce
         if not signatures:
             result.problems.append("tệp PDF không có chữ ký số")
             return None
-        status = validate_pdf_signature(signatures[-1], _context(signed_at))
+        status = validate_pdf_signature(signatures[-1], _context(signed_at), ts_validation_context=_context(signed_at))
     except Exception as exc:  # a damaged file fails in the parser, in many ways: all mean "not intact"
         result.problems.append(f"chữ ký số trên tệp PDF không kiểm tra được (tệp bị hỏng hoặc bị sửa): {exc}")
         return None
+    if status.timestamp_validity is not None:
+        result.timestamp = status.timestamp_validity.timestamp
+        result.timestamp_trusted = bool(status.timestamp_validity.intact and status.timestamp_validity.valid
+                                        and status.timestamp_validity.trusted)
+        if not result.timestamp_trusted:
+            result.problems.append("dấu thời gian trên chữ ký không hợp lệ hoặc không do đơn vị tin cậy cấp")
     result.pdf_intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
     if not result.pdf_intact:
         result.problems.append("chữ ký số trên tệp PDF không còn toàn vẹn: tệp đã bị sửa sau khi ký")
@@ -152,7 +162,8 @@ def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: 
         result.problems.append("chứng thư số đã bị thu hồi trước thời điểm ký")
 
 
-def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf_cert: x509.Certificate | None) -> None:
+def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf_cert: x509.Certificate | None,
+                moment: datetime) -> None:
     provenance = repo.read("Provenance", doc.provenance_id).json()
     signature = next(iter(provenance.get("signature") or ()), {})
     token = base64.b64decode(signature.get("data", "")).decode()
@@ -178,9 +189,9 @@ def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf
     result.content_unchanged = not result.changed_resources
     if result.changed_resources:
         result.problems.append(f"{CONTENT_CHANGED}: {', '.join(result.changed_resources)}")
-    trusted, why = chain_trusted(check.certificates or ([pdf_cert] if pdf_cert else []), doc.signed_at)
+    trusted, why = chain_trusted(check.certificates or ([pdf_cert] if pdf_cert else []), moment)
     result.certificate_trusted = trusted
     if not trusted:
         result.problems.append(why)
     if pdf_cert is None and check.certificates:
-        _check_certificate(result, check.certificates[0], doc.signed_at)
+        _check_certificate(result, check.certificates[0], moment)
