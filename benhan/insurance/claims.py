@@ -42,7 +42,8 @@ def generate(repo: Repository, encounter_id: str) -> Claim:
     facility = Facility.objects.filter(code=repo.facility).first()
     if facility is None:
         raise ClaimError(f"không tìm thấy cơ sở {repo.facility}")
-    episode = load_episode(repo, encounter_id)
+    with transaction.atomic():  # one commit for the episode's reads and their audit rows
+        episode = load_episode(repo, encounter_id)
     if episode.encounter.get("status") != "finished":
         raise ClaimError("chỉ lập hồ sơ thanh toán cho lượt khám đã kết thúc")
     draft = build_claim(episode, facility_info(facility, head_of_unit(facility)), PRICES)

@@ -1,0 +1,225 @@
+"""Insurance claims generated and signed per second, for a month of a regional center's visits.
+
+    .venv/bin/python benchmarks/claims.py [--visits 2000] [--sqlite]
+
+Builds a fresh database (PostgreSQL benhan_bench_claims_*, dropped at the end; or SQLite under
+var/ with --sqlite), a facility with catalogs, a doctor with a certificate from the facility CA,
+and `--visits` finished outpatient visits in the shape the clinical workflows write (encounter,
+two diagnoses, a lab order with two results, a prescription, a re-exam appointment). Then:
+
+1. claim generation (record → tables → checks → stored claim), claims/s,
+   next to the baseline: one raw SQL SELECT of the same visits' resource rows;
+2. the month's signed GIAMDINHHS envelope (XMLDSig RSA-SHA256), claims/s,
+   next to the baseline: one raw RSA-SHA256 signature over the envelope bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUN = uuid.uuid4().hex[:6]
+ADMIN = os.environ.get("BENHAN_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def setup_database(use_sqlite: bool) -> str:
+    if use_sqlite:
+        path = ROOT / "var" / f"bench-claims-{RUN}.sqlite3"
+        os.environ["BENHAN_DATABASE_URL"] = f"sqlite:///{path}"
+        return str(path)
+    import psycopg
+
+    name = f"benhan_bench_claims_{RUN}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    os.environ["BENHAN_DATABASE_URL"] = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    return name
+
+
+def drop_database(name: str, use_sqlite: bool) -> None:
+    if use_sqlite:
+        for suffix in ("", "-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visits", type=int, default=2000)
+    parser.add_argument("--sqlite", action="store_true")
+    args = parser.parse_args()
+    name = setup_database(args.sqlite)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
+    os.environ.setdefault("BENHAN_PKI_DIR", str(ROOT / "var" / f"bench-pki-{RUN}"))
+    import django
+
+    django.setup()
+    try:
+        run(args.visits)
+    finally:
+        drop_database(name, args.sqlite)
+
+
+def run(visits: int) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from benhan.accounts.models import Facility, User
+    from benhan.documents.pki.authority import init_facility_ca, issue_user_certificate
+    from benhan.facilities.models import Department, Room
+    from benhan.fhir.access import Actor
+    from benhan.fhir.repository import Repository
+    from benhan.insurance import claims
+    from benhan.insurance.models import Claim
+    from benhan.vn.models import Drug, Icd10, TechnicalService
+
+    settings.BENHAN_PKI_DIR = os.environ["BENHAN_PKI_DIR"]
+    settings.BHYT_HEAD_OF_UNIT = {"79002": "000001/HCM-CCHN"}
+    facility = Facility.objects.create(code="79002", name="Trung tâm Y tế khu vực Bình Chánh", kind="regional_center")
+    kb = Department.objects.create(facility=facility, code="KB", name="Khoa Khám bệnh", bhyt_code="K01")
+    Room.objects.create(department=kb, code="PK1", name="Phòng khám 1")
+    for code, title in (("I10", "Tăng huyết áp vô căn"), ("E11", "Đái tháo đường type 2")):
+        Icd10.objects.create(code=code, name=title)
+    Drug.objects.create(code="AMLO5", name="Amlodipin 5mg", active_ingredient="Amlodipin", unit="viên",
+                        price=Decimal(1250), bhyt_group="4")
+    TechnicalService.objects.create(code="02.1896", name="Khám Nội", bhyt_group="13", price=Decimal(38700),
+                                    bhyt_price=Decimal(38700))
+    TechnicalService.objects.create(code="XN-SHM", name="Sinh hoá máu", bhyt_group="1", price=Decimal(120000),
+                                    bhyt_price=Decimal(100000))
+    doctor = User.objects.create(username="bs.bench", facility=facility, role="doctor", first_name="An",
+                                 last_name="Nguyễn Văn", licence_number="000777/HCM-CCHN", practitioner_id="bs-bench")
+    init_facility_ca(facility)
+    issue_user_certificate(doctor)
+    repo = Repository(Actor.system("bench"), facility.code)
+
+    print(f"making {visits} finished visits ...", flush=True)
+    t0 = time.perf_counter()
+    from django.db import transaction
+
+    encounter_ids: list[str] = []
+    for first in range(0, visits, 50):  # 50 visits a transaction: setup speed, not what is measured
+        with transaction.atomic():
+            encounter_ids += [make_visit(repo, i) for i in range(first, min(first + 50, visits))]
+    print(f"  {visits / (time.perf_counter() - t0):,.0f} visits/s written (setup, not measured)")
+
+    t0 = time.perf_counter()
+    statuses: dict[str, int] = {}
+    profile = os.environ.get("BENHAN_BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for encounter_id in encounter_ids:
+        claim = claims.generate(repo, encounter_id)
+        statuses[claim.status] = statuses.get(claim.status, 0) + 1
+    generate_s = time.perf_counter() - t0
+    if profile:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT content FROM fhir_resource WHERE tenant = %s", [facility.code])
+        rows = cur.fetchall()
+    raw_s = time.perf_counter() - t0
+    print(f"claim generation: {visits / generate_s:,.1f} claims/s ({generate_s * 1000 / visits:.1f} ms each) {statuses}")
+    print(f"  baseline, raw SELECT of all {len(rows):,} resource rows of those visits: {raw_s * 1000:.0f} ms "
+          f"({visits / raw_s:,.0f} visits/s)")
+
+    from datetime import date
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from benhan.documents.signing.credentials import active_credential, signer_for
+
+    today = date.today()
+    t0 = time.perf_counter()
+    batch = claims.export_batch(facility, today.replace(day=1), today, doctor)
+    sign_s = time.perf_counter() - t0
+    key = signer_for(active_credential(doctor)).key  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    key.sign(batch.envelope, padding.PKCS1v15(), hashes.SHA256())
+    raw_sign_s = time.perf_counter() - t0
+    print(f"signed envelope of {len(batch.claims)} claims ({len(batch.envelope) / 1e6:.1f} MB): {sign_s:.2f} s, "
+          f"{len(batch.claims) / sign_s:,.0f} claims/s")
+    print(f"  baseline, one raw RSA-SHA256 signature over the same bytes: {raw_sign_s * 1000:.1f} ms")
+    print(f"ready claims: {Claim.objects.filter(status=Claim.Status.READY).count()}")
+
+
+def make_visit(repo, i: int) -> str:  # type: ignore[no-untyped-def]
+    """One finished outpatient visit, in the shape benhan.clinical.workflows writes it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from benhan.insurance.builder import CATEGORY_EXTENSION, RESULT_EXTENSION
+
+    day = timezone.localtime().replace(day=1, hour=7, minute=0, second=0, microsecond=0) + timedelta(minutes=i % 600)
+    start, end = day.isoformat(timespec="seconds"), (day + timedelta(minutes=45)).isoformat(timespec="seconds")
+    doc = {"reference": "Practitioner/bs-bench", "display": "Nguyễn Văn An"}
+    with repo.atomic():
+        patient = repo.create({
+            "resourceType": "Patient", "name": [{"text": f"Bệnh nhân {i}"}], "gender": "female" if i % 2 else "male",
+            "birthDate": "1960-05-0" + str(1 + i % 9), "address": [{"text": "Xã Bình Chánh, TP Hồ Chí Minh"}],
+            "identifier": [{"system": "https://benhan.vn/fhir/sid/mrn/79002", "value": f"BN{i:06d}"}],
+        })
+        repo.create({"resourceType": "Coverage", "status": "active", "subscriberId": f"GD479{i:010d}",
+                     "beneficiary": {"reference": f"Patient/{patient.id}"}, "payor": [{"display": "BHXH"}],
+                     "period": {"start": "2026-01-01", "end": "2026-12-31"}})
+        encounter_id = str(uuid.uuid4())
+        conditions = []
+        for code, title in (("I10", "Tăng huyết áp vô căn"), ("E11", "Đái tháo đường type 2")):
+            conditions.append(repo.create({
+                "resourceType": "Condition", "subject": {"reference": f"Patient/{patient.id}"},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": code, "display": title}]},
+                "encounter": {"reference": f"Encounter/{encounter_id}"}, "recorder": doc}).id)
+        repo.update({
+            "resourceType": "Encounter", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "subject": {"reference": f"Patient/{patient.id}"}, "period": {"start": start, "end": end},
+            "location": [{"location": {"identifier": {"system": "https://benhan.vn/fhir/sid/vi-tri", "value": "PK1"}}}],
+            "diagnosis": [{"condition": {"reference": f"Condition/{c}"}, "rank": r} for r, c in enumerate(conditions, 1)],
+            "hospitalization": {"dischargeDisposition": {"coding": [{"code": "home"}]}},
+            "extension": [{"url": RESULT_EXTENSION, "valueCoding": {"code": "2"}},
+                          {"url": CATEGORY_EXTENSION, "valueCoding": {"code": "1.1"}}],
+        }, encounter_id)
+        order = repo.create({
+            "resourceType": "ServiceRequest", "status": "completed", "intent": "order",
+            "code": {"coding": [{"system": "https://benhan.vn/fhir/CodeSystem/dich-vu", "code": "XN-SHM"}]},
+            "subject": {"reference": f"Patient/{patient.id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
+            "authoredOn": start, "requester": doc})
+        for code, value in (("GLU", 6.1), ("CRE", 88)):
+            repo.create({"resourceType": "Observation", "status": "final", "issued": start,
+                         "code": {"coding": [{"system": "https://benhan.vn/fhir/CodeSystem/xet-nghiem", "code": code}]},
+                         "subject": {"reference": f"Patient/{patient.id}"},
+                         "encounter": {"reference": f"Encounter/{encounter_id}"},
+                         "basedOn": [{"reference": f"ServiceRequest/{order.id}"}], "valueQuantity": {"value": value}})
+        repo.create({
+            "resourceType": "MedicationRequest", "status": "active", "intent": "order", "authoredOn": start,
+            "medicationCodeableConcept": {"coding": [{"system": "https://benhan.vn/fhir/CodeSystem/thuoc", "code": "AMLO5"}]},
+            "subject": {"reference": f"Patient/{patient.id}"}, "encounter": {"reference": f"Encounter/{encounter_id}"},
+            "requester": doc, "dosageInstruction": [{"text": "Uống 1 viên/lần, 1 lần/ngày"}],
+            "dispenseRequest": {"quantity": {"value": 30, "unit": "viên"}}})
+    return encounter_id
+
+
+if __name__ == "__main__":
+    main()
