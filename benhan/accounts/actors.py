@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from benhan.fhir.access import Actor, parse_scopes
 from benhan.fhir.repository import Repository
+from benhan.vn.formatting import full_name
 
 from .models import User
 
@@ -89,7 +90,7 @@ def actor_for_user(user: User) -> Actor:
         extra["practitioner_id"] = user.practitioner_id
     if user.licence_number:
         extra["licence_number"] = user.licence_number
-    name = user.get_full_name() or user.username
+    name = full_name(user)
     return Actor(
         "user",
         str(user.pk),

@@ -6,6 +6,7 @@ Each query word must start a word of the folded `search_text` column, so `tang h
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from django.db.models import Q
@@ -23,7 +24,7 @@ def _word_filter(word: str) -> Q:
 def search(model: type[E], query: str, limit: int = 20) -> list[E]:
     active = model.objects.filter(active=True)
     key = fold(query)
-    words = key.split()
+    words = re.findall(r"[\w.]+", key)  # punctuation typed by accident ("/", ",") is not part of a word
     if not words:
         return list(active.order_by("code")[:limit])
     code_key = "".join(query.split()).upper()

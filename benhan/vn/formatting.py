@@ -20,6 +20,13 @@ def vnd(amount: int | float | Decimal | str | None) -> str:
     return f"{sign}{abs(int(value)):,}".replace(",", ".") + "\u00a0₫"
 
 
+def full_name(person: object) -> str:
+    """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
+    last = str(getattr(person, "last_name", "") or "").strip()
+    first = str(getattr(person, "first_name", "") or "").strip()
+    return " ".join(p for p in (last, first) if p) or str(getattr(person, "username", ""))
+
+
 def vn_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""

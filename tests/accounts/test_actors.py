@@ -88,7 +88,7 @@ def test_actor_carries_identity_role_and_practitioner(facilities: tuple[Facility
                   practitioner_id="prac-1", licence_number="000123/BYT-CCHN")
     actor = actor_for_user(doctor)
     assert actor.kind == "user" and actor.id == str(doctor.pk)
-    assert actor.display == "An Nguyễn Văn (u-doctor)"
+    assert actor.display == "Nguyễn Văn An (u-doctor)"
     assert actor.roles == frozenset({"doctor"})
     assert actor.extra["practitioner_id"] == "prac-1"
     assert actor.extra["licence_number"] == "000123/BYT-CCHN"

@@ -182,3 +182,8 @@ def test_english_validation_messages_come_from_the_same_catalogue() -> None:
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         parse_cccd("123")
     assert exc.value.messages == ["A citizen ID (CCCD) number has exactly 12 digits."]
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client: Client) -> None:
+    page = client.get("/ui/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Mật khẩu" in page and 'lang="vi"' in page

@@ -66,6 +66,10 @@ def test_icd_search_matches_word_starts_not_fragments(starter: None) -> None:
     assert not [e for e in search(Icd10, "ap", limit=300) if e.code == "J96.0"]  # "cấp" is not "áp"
 
 
+def test_stray_punctuation_in_the_query_is_ignored(starter: None) -> None:
+    assert search(Icd10, "/tang huyet ap,")[0].code == "I10"
+
+
 def test_icd_search_finds_english_names_too(starter: None) -> None:
     assert search(Icd10, "essential hypertension")[0].code == "I10"
 
@@ -166,3 +170,18 @@ def test_unreadable_files_get_a_vietnamese_reason() -> None:
         "Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx."
     assert preview("icd10", "icd.csv", "Mã bệnh,Tên bệnh\n".encode("utf-16")).file_error == \
         "Tệp CSV phải được lưu với bảng mã UTF-8."
+
+
+def test_catalog_import_command_reports_rejections_and_honours_dry_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "icd.csv"
+    path.write_text("Mã bệnh,Tên bệnh\nI10,Tăng huyết áp vô căn (nguyên phát)\nZZ,Sai\n", encoding="utf-8")
+    out = StringIO()
+    call_command("catalog_import", "icd10", str(path), "--dry-run", stdout=out)
+    assert "Dòng 3: Mã bệnh: mã ICD-10 “ZZ” không đúng dạng (ví dụ I10, E11.9)" in out.getvalue()
+    assert Icd10.objects.count() == 0
+    call_command("catalog_import", "icd10", str(path), stdout=StringIO())
+    assert list(Icd10.objects.values_list("code", flat=True)) == ["I10"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from benhan.vn.formatting import vn_date, vn_datetime, vnd
+from benhan.vn.formatting import full_name, vn_date, vn_datetime, vnd
 
 
 def test_money_is_whole_dong_with_dot_separators_and_the_dong_sign() -> None:
@@ -21,3 +21,10 @@ def test_dates_are_day_month_year() -> None:
 
 def test_datetimes_are_shown_in_vietnam_time() -> None:
     assert vn_datetime(datetime(2025, 9, 30, 1, 30, tzinfo=UTC)) == "08:30 30/09/2025"
+
+
+def test_full_names_put_the_family_name_first() -> None:
+    from types import SimpleNamespace
+
+    assert full_name(SimpleNamespace(last_name="Nguyễn Văn", first_name="An", username="bs.an")) == "Nguyễn Văn An"
+    assert full_name(SimpleNamespace(last_name="", first_name="", username="bs.an")) == "bs.an"

@@ -16,6 +16,7 @@ from benhan.accounts.models import Facility, User
 from benhan.fhir.access import Actor
 from benhan.fhir.errors import FhirError
 from benhan.fhir.repository import Repository
+from benhan.vn.formatting import full_name
 from benhan.vn.models import Drug, Icd10
 
 from . import DemoContext, DemoPatient
@@ -191,7 +192,7 @@ def visit_resources(rng: random.Random, pid: str, n: int, person: Person, age: i
     """One finished outpatient visit: encounter, 4 vital signs, the diagnosis and the prescription."""
     enc_id, when = f"{pid}-v{n}", _moment(start)
     end = _moment(start + timedelta(minutes=rng.randint(10, 40)))
-    doctor_ref = _ref("Practitioner", doctor.practitioner_id, doctor.get_full_name()) \
+    doctor_ref = _ref("Practitioner", doctor.practitioner_id, full_name(doctor)) \
         if doctor and doctor.practitioner_id else None
     encounter: dict[str, Any] = {
         "resourceType": "Encounter",
