@@ -99,7 +99,10 @@ def capability_statement(base: str) -> dict[str, Any]:
                                          "code": "SMART-on-FHIR"}]}],
                 "extension": [{
                     "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
-                    "extension": [{"url": "token", "valueUri": base.rsplit("/fhir", 1)[0] + "/oauth2/token"}],
+                    "extension": [
+                        {"url": "token", "valueUri": base.rsplit("/fhir", 1)[0] + "/oauth2/token"},
+                        {"url": "authorize", "valueUri": base.rsplit("/fhir", 1)[0] + "/oauth2/authorize"},
+                    ],
                 }],
                 "description": "OAuth2 client credentials (SMART system scopes) or a staff session",
             },
@@ -113,3 +116,23 @@ def capability_statement(base: str) -> dict[str, Any]:
 @cache
 def capability_bytes(base: str) -> bytes:
     return orjson.dumps(capability_statement(base))
+
+
+@cache
+def smart_configuration_bytes(base: str) -> bytes:
+    """/.well-known/smart-configuration: where SMART clients find the token endpoint and what we grant."""
+    from benhan.accounts.scopes import SMART_SCOPES
+
+    server = base.rsplit("/fhir", 1)[0]
+    return orjson.dumps({
+        "issuer": server,
+        "token_endpoint": f"{server}/oauth2/token",
+        "authorization_endpoint": f"{server}/oauth2/authorize",
+        "revocation_endpoint": f"{server}/oauth2/revoke",
+        "introspection_endpoint": f"{server}/oauth2/introspect",
+        "grant_types_supported": ["client_credentials", "authorization_code"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": sorted(SMART_SCOPES),
+        "capabilities": ["client-confidential-symmetric", "permission-v1", "permission-v2"],
+    })

@@ -70,3 +70,12 @@ def test_an_unknown_operation_is_404_and_a_get_of_validate_is_405(api: Client) -
 
 def test_operations_need_authentication(db: None) -> None:
     assert Client().post("/fhir/Patient/$validate", b"{}", content_type=FHIR_JSON).status_code == 401
+
+
+def test_smart_configuration_names_the_token_endpoint_without_authentication(db: None) -> None:
+    response = Client().get("/fhir/.well-known/smart-configuration")
+    assert response.status_code == 200
+    config = response.json()
+    assert config["token_endpoint"].endswith("/oauth2/token")
+    assert "client_credentials" in config["grant_types_supported"]
+    assert "system/*.read" in config["scopes_supported"]

@@ -36,6 +36,8 @@ def parse_path(path: str) -> Route:
     if n == 0:
         return Route("system")
     head = parts[0]
+    if parts == [".well-known", "smart-configuration"]:
+        return Route("smart-configuration")
     if n == 1:
         if head == "metadata":
             return Route("metadata")

@@ -112,6 +112,10 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
         from ..capability import capability_bytes
 
         return HttpResponse(capability_bytes(_base(request)), content_type=render.CONTENT_TYPE)
+    if route.kind == "smart-configuration":
+        from ..capability import smart_configuration_bytes
+
+        return HttpResponse(smart_configuration_bytes(_base(request)), content_type="application/json")
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > settings.FHIR_MAX_BODY_BYTES:
         raise _too_large(int(declared))
