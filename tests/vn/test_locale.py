@@ -42,3 +42,16 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
         compiled = gettext.GNUTranslations(fh)
     stale = [m for m, text in po_entries().items() if compiled.gettext(m) != text]
     assert stale == [], "run msgfmt -o django.mo django.po"
+
+
+def test_django_password_messages_missing_from_its_vietnamese_catalogue_are_supplied() -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("vi"):
+        try:
+            validate_password("x7#")
+        except ValidationError as exc:
+            messages = exc.messages
+    assert "Mật khẩu quá ngắn: cần ít nhất 10 ký tự." in messages
