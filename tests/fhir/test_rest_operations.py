@@ -79,3 +79,17 @@ def test_smart_configuration_names_the_token_endpoint_without_authentication(db:
     assert config["token_endpoint"].endswith("/oauth2/token")
     assert "client_credentials" in config["grant_types_supported"]
     assert "system/*.read" in config["scopes_supported"]
+
+
+def test_instance_operations_registered_by_other_modules_are_routed_to_them(api: Client) -> None:
+    pid = api.post("/fhir/Patient", b'{"resourceType":"Patient"}', content_type=FHIR_JSON).json()["id"]
+    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "mạch"}, "subject": {"reference": f"Patient/{pid}"}}
+    api.post("/fhir/Observation", orjson.dumps(obs), content_type=FHIR_JSON)
+    response = api.get(f"/fhir/Patient/{pid}/$everything")
+    assert response.status_code == 200
+    types = {e["resource"]["resourceType"] for e in response.json()["entry"]}
+    assert types == {"Patient", "Observation"}
+
+
+def test_an_operation_at_a_type_it_is_not_registered_for_is_404(api: Client) -> None:
+    assert api.get("/fhir/Observation/1/$everything").status_code == 404
