@@ -14,6 +14,12 @@ from .login_flow import safe_next
 from .models import User
 
 
+@staff_required
+def password_changed(request: HttpRequest) -> HttpResponse:
+    messages.success(request, _("Đã đổi mật khẩu."))
+    return redirect("core:home")
+
+
 @require_POST
 @staff_required
 def switch_facility(request: HttpRequest) -> HttpResponse:

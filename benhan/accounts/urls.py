@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from . import login_views, session_views, staff_views
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path("login/otp/", login_views.otp_view, name="login-otp"),
     path("logout/", login_views.logout_view, name="logout"),
     path("facility/", session_views.switch_facility, name="switch-facility"),
+    path("account/password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password-changed"),
+    ), name="password-change"),
+    path("account/password/done/", session_views.password_changed, name="password-changed"),
     path("staff/", staff_views.staff_list, name="staff-list"),
     path("staff/new/", staff_views.staff_create, name="staff-create"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff-edit"),

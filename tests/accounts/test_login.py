@@ -187,3 +187,16 @@ def test_english_validation_messages_come_from_the_same_catalogue() -> None:
 def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client: Client) -> None:
     page = client.get("/ui/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Mật khẩu" in page and 'lang="vi"' in page
+
+
+def test_staff_change_their_own_shared_demo_password(client: Client, facility: Facility) -> None:
+    nurse = staff(facility, User.Role.NURSE, "dd.binh")
+    client.force_login(nurse)
+    page = client.get("/ui/account/password/").content.decode()
+    assert "Đổi mật khẩu" in page and "Mật khẩu cũ" in page
+    response = client.post("/ui/account/password/", {"old_password": PASSWORD, "new_password1": "mat-khau-moi-2026",
+                                                      "new_password2": "mat-khau-moi-2026"}, follow=True)
+    assert "Đã đổi mật khẩu." in response.content.decode()
+    nurse.refresh_from_db()
+    assert nurse.check_password("mat-khau-moi-2026")
+    assert client.get("/").status_code == 200  # the session survives its own password change
