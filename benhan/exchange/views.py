@@ -1,0 +1,43 @@
+"""HTTP endpoints of the exchange: the inbox (JWS-authenticated, no session) and the directory."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from .inbox import receive
+from .models import Node
+from .outbox import hosted_codes
+
+log = logging.getLogger(__name__)
+MAX_MESSAGES = 1000
+
+
+@csrf_exempt
+@require_POST
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Messages authenticate by their own signatures; each gets an acknowledgement in order."""
+    try:
+        tokens = orjson.loads(request.body).get("messages")
+    except (orjson.JSONDecodeError, AttributeError):
+        return JsonResponse({"error": "body must be JSON {\"messages\": [JWS, ...]}"}, status=400)
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens) or len(tokens) > MAX_MESSAGES:
+        return JsonResponse({"error": f"messages must be a list of at most {MAX_MESSAGES} JWS strings"}, status=400)
+    hosted = hosted_codes()
+    acks = [receive(token, hosted=hosted) for token in tokens]
+    for ack in acks:
+        if ack.status == "refused":
+            log.warning("exchange message refused from %s: %s", request.META.get("REMOTE_ADDR"), ack.detail)
+    return JsonResponse({"acks": [a.as_json() for a in acks]})
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    """The public part of the directory: codes, endpoints and public keys (nothing secret)."""
+    nodes = [{"code": n.code, "name": n.name, "base_url": n.base_url, "public_jwk": n.public_jwk, "is_hub": n.is_hub}
+             for n in Node.objects.filter(active=True).order_by("code")]
+    return JsonResponse({"nodes": nodes})
