@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from benhan.accounts.decorators import role_required
+from benhan.accounts.decorators import has_role, role_required
 from benhan.facilities.models import Bed, Department, Room
 
 from ..errors import ClinicalError
@@ -109,7 +109,7 @@ def chart(request: HttpRequest, patient_id: str) -> HttpResponse:
         "departments": Department.objects.filter(facility__code=repo.facility, inpatient=True, active=True),
         "beds": Bed.objects.filter(room__department__facility__code=repo.facility, active=True)
         .select_related("room__department"),
-        "can_read_log": request.user.role in ACCESS_LOG_READERS or request.user.is_superuser,  # type: ignore[union-attr]
+        "can_read_log": has_role(request.user, *ACCESS_LOG_READERS),
     }
     return render(request, "clinical/chart.html", context)
 
