@@ -123,3 +123,13 @@ def test_deleted_targets_are_not_included_and_do_not_satisfy_chains(chart: dict[
     assert find("Observation", "subject.name=tran") == []
     b = bundle("Observation", f"_id={chart['binh_hr']}&_include=Observation:subject")
     assert [e["resource"]["resourceType"] for e in b["entry"]] == ["Observation"]
+
+
+def test_revinclude_iterate_follows_what_points_at_the_included(chart: dict[str, str], repo: Repository,
+                                                                bundle: Callable[..., dict[str, Any]]) -> None:
+    report = repo.create({"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "xn"},
+                          "result": [{"reference": f"Observation/{chart['an_hr']}"}]}).id
+    b = bundle("Patient", f"_id={chart['an']}&_revinclude=Observation:subject"
+                          "&_revinclude:iterate=DiagnosticReport:result")
+    included = {e["resource"]["id"] for e in b["entry"] if e["search"]["mode"] == "include"}
+    assert included == {chart["an_hr"], chart["an_bp"], report}

@@ -192,3 +192,9 @@ def test_conditional_matches_returns_stored_resources(repo: Repository) -> None:
     assert [s.id for s in found] == [stored.id] and found[0].version_id == 1 and found[0].content == stored.content
     repo.create({"resourceType": "Patient", "identifier": [ident]})
     assert len(conditional_matches(repo, "Patient", [("identifier", "https://cccd.gov.vn|079")])) == 2
+
+
+def test_contained_searching_is_reported_as_unsupported(repo: Repository, find: Find) -> None:
+    with pytest.raises(FhirError) as exc:
+        find("Patient", "_contained=true")
+    assert exc.value.status == 400 and exc.value.issues[0].expression == ("_contained",)

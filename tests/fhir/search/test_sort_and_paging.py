@@ -111,3 +111,26 @@ def test_count_must_be_a_number(repo: Repository, find: Find) -> None:
     with pytest.raises(FhirError) as exc:
         find("Patient", "_count=ten")
     assert exc.value.issues[0].expression == ("_count",)
+
+
+def test_sort_by_token_and_by_number(repo: Repository, find: Find) -> None:
+    def risk(pid: str, code: str, p: float) -> str:
+        return repo.create({"resourceType": "RiskAssessment", "status": "final", "method": {"coding": [{"code": code}]},
+                            "subject": {"reference": "Patient/x"}, "prediction": [{"probabilityDecimal": p}]},
+                           resource_id=pid).id
+
+    risk("r1", "b", 0.9)
+    risk("r2", "a", 0.1)
+    risk("r3", "c", 0.5)
+    assert find("RiskAssessment", "_sort=method") == ["r2", "r1", "r3"]
+    assert find("RiskAssessment", "_sort=-probability") == ["r1", "r3", "r2"]
+    assert find("RiskAssessment", "_sort=probability&probability=gt0.2") == ["r3", "r1"]
+
+
+def test_paging_with_a_descending_date_sort_and_ties(repo: Repository) -> None:
+    for i in range(5):
+        _patient(repo, "X", "1980-01-01" if i % 2 else "1990-01-01", pid=f"p{i}")
+    pages = _walk(repo, "_count=2&_sort=-birthdate")
+    flat = [pid for page in pages for pid in page]
+    assert flat == ["p0", "p2", "p4", "p1", "p3"]
+    assert [len(p) for p in pages] == [2, 2, 1]

@@ -107,3 +107,11 @@ def test_id_and_its_negation(repo: Repository, find: Find) -> None:
     assert find("Patient", f"_id={a}") == [a]
     assert sorted(find("Patient", f"_id={a},{b}")) == sorted([a, b])
     assert find("Patient", f"_id:not={a}") == [b]
+
+
+def test_missing_on_tokens_and_references(repo: Repository, find: Find) -> None:
+    coded = _obs(repo, "1", subject={"reference": "Patient/p1"})
+    bare = repo.create({"resourceType": "Observation", "status": "final", "code": {"text": "only text"}}).id
+    assert find("Observation", "subject:missing=true") == [bare]
+    assert find("Observation", "subject:missing=false") == [coded]
+    assert find("Observation", "category:missing=true&_sort=_id") == sorted([coded, bare])
