@@ -237,13 +237,10 @@ class Repository:
 
     def _check_upsert_targets(self, resources: list[Any], ids: list[str | None] | None) -> None:
         """An upsert may only add versions to records this actor can see (not another facility's)."""
-        for resource, rid in zip(resources, ids or [None] * len(resources), strict=True):
-            if rid is None:
-                continue
-            head = store.current(resource["resourceType"], rid, for_update=True)
-            if head is not None:
-                with self._audited_denial("update", head.resource_type, rid):
-                    self._check_visible(head)
+        keys = [(r["resourceType"], rid) for r, rid in zip(resources, ids or [None] * len(resources), strict=True) if rid]
+        for head in store.current_many(keys, for_update=True).values():
+            with self._audited_denial("update", head.resource_type, head.id):
+                self._check_visible(head)
 
     def update(
         self, resource: Any, resource_id: str, *, if_match: int | None = None, validated: bool = False,

@@ -361,6 +361,23 @@ def write_many(
     return [s for s in results if s is not None]
 
 
+def current_many(keys: list[tuple[str, str]], *, for_update: bool = False) -> dict[tuple[str, str], Stored]:
+    """The current version of each (type, id) that exists, locked when asked; one query per type."""
+    by_type: dict[str, list[str]] = {}
+    for rtype, rid in keys:
+        by_type.setdefault(rtype, []).append(rid)
+    found: dict[tuple[str, str], Stored] = {}
+    for rtype, rids in by_type.items():
+        for start in range(0, len(rids), 500):  # stay under SQLite's bound-parameter limit
+            qs = ResourceRow.objects.filter(resource_type=rtype, resource_id__in=rids[start : start + 500])
+            if for_update:
+                qs = qs.select_for_update()
+            for row in qs.only("resource_type", "resource_id", "version_id", "last_updated", "deleted", "tenant",
+                               "content"):
+                found[(rtype, row.resource_id)] = _stored(row)
+    return found
+
+
 def _existing_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (type, id) pairs are already stored; one query per resource type."""
     by_type: dict[str, list[str]] = {}
