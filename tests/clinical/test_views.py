@@ -84,3 +84,14 @@ def test_a_technician_reaches_the_worklist_but_not_the_registration(client_for, 
     client = client_for(technician)
     assert client.get("/ui/can-lam-sang/").status_code == 200
     assert client.get("/ui/nguoi-benh/dang-ky/").status_code == 403
+
+
+def test_the_pages_speak_english_when_the_user_chooses_it(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    client = client_for(doctor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/ui/nguoi-benh/dang-ky/").content.decode()
+    assert "Scan the QR code of the chip ID card" in page and "Save record" in page
+    refused = client.post("/ui/nguoi-benh/dang-ky/", {"name": "", "birth_date": "01/01/1990", "gender": "male"})
+    assert "The full name is missing." in refused.content.decode()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
@@ -32,9 +33,9 @@ from .visits import _begin, _encounter, parse_decimal
 
 SNOMED = "http://snomed.info/sct"
 CATEGORIES = {
-    "lab": ("108252007", "Laboratory procedure", "Xét nghiệm"),
-    "imaging": ("363679005", "Imaging", "Chẩn đoán hình ảnh"),
-    "procedure": ("387713003", "Surgical procedure", "Thủ thuật"),
+    "lab": ("108252007", "Laboratory procedure", gettext_noop("Xét nghiệm")),
+    "imaging": ("363679005", "Imaging", gettext_noop("Chẩn đoán hình ảnh")),
+    "procedure": ("387713003", "Surgical procedure", gettext_noop("Thủ thuật")),
 }
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 

@@ -14,7 +14,9 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
@@ -41,13 +43,13 @@ DEFAULT_CHRONIC_ICD10 = (
 )
 
 ROUTES = {
-    "oral": ("26643006", "Oral route", "Uống"),
-    "iv": ("47625008", "Intravenous route", "Tiêm tĩnh mạch"),
-    "im": ("78421000", "Intramuscular route", "Tiêm bắp"),
-    "topical": ("6064005", "Topical route", "Dùng ngoài"),
-    "inhaled": ("18679011000001101", "Inhalation", "Hít"),
-    "sublingual": ("37161004", "Sublingual route", "Ngậm dưới lưỡi"),
-    "eye": ("54485002", "Ophthalmic route", "Nhỏ mắt"),
+    "oral": ("26643006", "Oral route", gettext_noop("Uống")),
+    "iv": ("47625008", "Intravenous route", gettext_noop("Tiêm tĩnh mạch")),
+    "im": ("78421000", "Intramuscular route", gettext_noop("Tiêm bắp")),
+    "topical": ("6064005", "Topical route", gettext_noop("Dùng ngoài")),
+    "inhaled": ("18679011000001101", "Inhalation", gettext_noop("Hít")),
+    "sublingual": ("37161004", "Sublingual route", gettext_noop("Ngậm dưới lưỡi")),
+    "eye": ("54485002", "Ophthalmic route", gettext_noop("Nhỏ mắt")),
 }
 
 
@@ -89,8 +91,10 @@ def quantity(dose: Decimal, times_per_day: int, days: int) -> Decimal:
 
 
 def instruction_text(route: str, dose: Decimal, unit: str, times_per_day: int, days: int, extra: str) -> str:
-    text = _("%(route)s, mỗi lần %(dose)s %(unit)s, ngày %(times)s lần, trong %(days)s ngày") % {
-        "route": _(ROUTES[route][2]), "dose": _fmt(dose), "unit": unit, "times": times_per_day, "days": days}
+    """The instructions printed for the patient and the pharmacy: always Vietnamese, whatever the UI language."""
+    with translation.override("vi"):
+        text = _("%(route)s, mỗi lần %(dose)s %(unit)s, ngày %(times)s lần, trong %(days)s ngày") % {
+            "route": _(ROUTES[route][2]), "dose": _fmt(dose), "unit": unit, "times": times_per_day, "days": days}
     return f"{text}; {extra.strip()}" if extra.strip() else text
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
@@ -130,14 +131,14 @@ class VitalSign:
 
 # Plausibility bounds reject typing errors (a pulse of 700), not abnormal values: abnormal values are recorded.
 VITALS: tuple[VitalSign, ...] = (
-    VitalSign("pulse", "8867-4", "Heart rate", "Mạch", "lần/phút", "/min", Decimal(20), Decimal(250)),
-    VitalSign("temperature", "8310-5", "Body temperature", "Nhiệt độ", "°C", "Cel", Decimal(30), Decimal(45)),
-    VitalSign("systolic", "8480-6", "Systolic blood pressure", "Huyết áp tâm thu", "mmHg", "mm[Hg]", Decimal(40), Decimal(300)),
-    VitalSign("diastolic", "8462-4", "Diastolic blood pressure", "Huyết áp tâm trương", "mmHg", "mm[Hg]", Decimal(20), Decimal(200)),
-    VitalSign("respiratory_rate", "9279-1", "Respiratory rate", "Nhịp thở", "lần/phút", "/min", Decimal(4), Decimal(80)),
+    VitalSign("pulse", "8867-4", "Heart rate", gettext_noop("Mạch"), "lần/phút", "/min", Decimal(20), Decimal(250)),
+    VitalSign("temperature", "8310-5", "Body temperature", gettext_noop("Nhiệt độ"), "°C", "Cel", Decimal(30), Decimal(45)),
+    VitalSign("systolic", "8480-6", "Systolic blood pressure", gettext_noop("Huyết áp tâm thu"), "mmHg", "mm[Hg]", Decimal(40), Decimal(300)),
+    VitalSign("diastolic", "8462-4", "Diastolic blood pressure", gettext_noop("Huyết áp tâm trương"), "mmHg", "mm[Hg]", Decimal(20), Decimal(200)),
+    VitalSign("respiratory_rate", "9279-1", "Respiratory rate", gettext_noop("Nhịp thở"), "lần/phút", "/min", Decimal(4), Decimal(80)),
     VitalSign("spo2", "2708-6", "Oxygen saturation in Arterial blood", "SpO2", "%", "%", Decimal(50), Decimal(100)),
-    VitalSign("weight", "29463-7", "Body weight", "Cân nặng", "kg", "kg", Decimal("0.3"), Decimal(300)),
-    VitalSign("height", "8302-2", "Body height", "Chiều cao", "cm", "cm", Decimal(20), Decimal(250)),
+    VitalSign("weight", "29463-7", "Body weight", gettext_noop("Cân nặng"), "kg", "kg", Decimal("0.3"), Decimal(300)),
+    VitalSign("height", "8302-2", "Body height", gettext_noop("Chiều cao"), "cm", "cm", Decimal(20), Decimal(250)),
 )
 VITAL_BY_KEY = {v.key: v for v in VITALS}
 BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
@@ -184,10 +185,10 @@ def record_vitals(repo: Repository, encounter_id: str, values: dict[str, str]) -
         sign = VITAL_BY_KEY.get(key)
         if sign is None or not (text or "").strip():
             continue
-        value = parse_decimal(text, sign.label, key)
+        value = parse_decimal(text, _(sign.label), key)
         if not sign.low <= value <= sign.high:
             raise ClinicalError(_("%(label)s %(value)s %(unit)s nằm ngoài giới hạn cho phép (%(low)s–%(high)s).") % {
-                "label": sign.label, "value": text.strip(), "unit": sign.unit, "low": sign.low, "high": sign.high}, key)
+                "label": _(sign.label), "value": text.strip(), "unit": sign.unit, "low": sign.low, "high": sign.high}, key)
         parsed[key] = value
     if not parsed:
         raise ClinicalError(_("Chưa nhập chỉ số sinh tồn nào."))
@@ -227,11 +228,11 @@ def record_vitals(repo: Repository, encounter_id: str, values: dict[str, str]) -
 # --- notes ------------------------------------------------------------------------------------------
 NOTE_KINDS: dict[str, tuple[str, str, str]] = {
     # kind: (LOINC, LOINC display, Vietnamese title)
-    "history": ("10164-2", "History of Present illness Narrative", "Bệnh sử"),
-    "exam": ("29545-1", "Physical findings Narrative", "Khám lâm sàng"),
-    "course": ("11506-3", "Progress note", "Diễn biến bệnh"),
-    "conclusion": ("51848-0", "Evaluation note", "Kết luận"),
-    "treatment": ("18776-5", "Plan of care note", "Hướng điều trị"),
+    "history": ("10164-2", "History of Present illness Narrative", gettext_noop("Bệnh sử")),
+    "exam": ("29545-1", "Physical findings Narrative", gettext_noop("Khám lâm sàng")),
+    "course": ("11506-3", "Progress note", gettext_noop("Diễn biến bệnh")),
+    "conclusion": ("51848-0", "Evaluation note", gettext_noop("Kết luận")),
+    "treatment": ("18776-5", "Plan of care note", gettext_noop("Hướng điều trị")),
 }
 
 
@@ -352,10 +353,10 @@ ReferralHook = Callable[[Repository, dict[str, Any], str], None]
 referral_hooks: list[ReferralHook] = []
 
 OUTCOMES = {
-    "home": ("home", "Về nhà"),
-    "reexam": ("home", "Hẹn tái khám"),
-    "referral": ("other-hcf", "Chuyển cơ sở khám chữa bệnh"),
-    "admission": ("oth", "Nhập viện điều trị nội trú"),
+    "home": ("home", gettext_noop("Về nhà")),
+    "reexam": ("home", gettext_noop("Hẹn tái khám")),
+    "referral": ("other-hcf", gettext_noop("Chuyển cơ sở khám chữa bệnh")),
+    "admission": ("oth", gettext_noop("Nhập viện điều trị nội trú")),
 }
 
 
