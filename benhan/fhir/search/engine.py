@@ -114,6 +114,7 @@ class _Controls:
     elements: list[str] | None = None
     total: str = "accurate"
     page: dict[str, Any] | None = None
+    types: list[str] = field(default_factory=list)  # _type: the types a search across types covers
 
 
 def _controls(rtype: str | None, controls: list[tuple[str, str]], lenient: bool, warnings: list[Issue]) -> _Controls:
@@ -137,6 +138,14 @@ def _controls(rtype: str | None, controls: list[tuple[str, str]], lenient: bool,
                 if value not in ("none", "estimate", "accurate"):
                     raise SearchParamError("_total", f"_total must be none, estimate or accurate, not '{value}'")
                 out.total = value
+            elif base == "_type":
+                wanted = [t for t in value.split(",") if t]
+                unknown_types = [t for t in wanted if t not in resource_types()]
+                if unknown_types or not wanted:
+                    raise SearchParamError("_type", f"_type names unknown resource types: {', '.join(unknown_types) or value!r}")
+                if rtype is not None and wanted != [rtype]:
+                    raise SearchParamError("_type", f"_type={value} contradicts the searched type {rtype}")
+                out.types.extend(wanted)
             elif base == "_page":
                 try:
                     out.page = signing.loads(value, salt=_SALT)
@@ -184,17 +193,20 @@ class _Search:
         return sql, params
 
     # --- building -----------------------------------------------------------------------------
-    def where(self, criteria: list[Criterion]) -> tuple[str, list[object]]:
+    def where(self, criteria: list[Criterion], types: list[str] | None = None) -> tuple[str, list[object]]:
         self.filtered = bool(criteria or self.compartment)
         clauses, params = ["r.deleted = %s"], [False]
         if self.rtype:
             clauses.insert(0, "r.resource_type = %s")
             params.insert(0, self.rtype)
         else:
-            allowed = sorted(t for t in resource_types() if self.readable(t))
-            if not any(s.resource_type == "*" and s.read for s in self.repo.actor.scopes):
-                clauses.append(f"r.resource_type IN ({', '.join(['%s'] * len(allowed))})")
-                params += allowed
+            allowed = sorted(t for t in (types or resource_types()) if self.readable(t))
+            if types or not any(s.resource_type == "*" and s.read for s in self.repo.actor.scopes):
+                if allowed:
+                    clauses.append(f"r.resource_type IN ({', '.join(['%s'] * len(allowed))})")
+                    params += allowed
+                else:
+                    clauses.append("1 = 0")
         vis_sql, vis_params = self.visible("r")
         if vis_sql:
             clauses.append(vis_sql[len(" AND "):])
@@ -241,7 +253,7 @@ class _Search:
         query = parse_query(self.params)
         ctl = _controls(self.rtype, query.controls, self.lenient, self.warnings)
         shaper = Shaper(ctl.summary, ctl.elements)
-        where_sql, where_params = self.where(query.criteria)
+        where_sql, where_params = self.where(query.criteria, ctl.types)
         keys = [sorting.sort_key(self.rtype, s, connection.vendor) for s in ctl.sort]
         # The row's integer key breaks ties: unique across types, ordered alike on both databases,
         # and served by the primary key index (insertion order is the default order).

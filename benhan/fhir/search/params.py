@@ -14,7 +14,7 @@ from .errors import SearchParamError
 
 CONTROL = frozenset({
     "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total", "_page",
-    "_contained", "_containedType",
+    "_contained", "_containedType", "_type",
 })
 IGNORED = frozenset({"_format", "_pretty"})  # the REST layer acts on these
 

@@ -198,3 +198,15 @@ def test_contained_searching_is_reported_as_unsupported(repo: Repository, find: 
     with pytest.raises(FhirError) as exc:
         find("Patient", "_contained=true")
     assert exc.value.status == 400 and exc.value.issues[0].expression == ("_contained",)
+
+
+def test_type_narrows_a_search_across_types(repo: Repository, find: Find) -> None:
+    pid = _patient(repo, meta={"tag": [{"code": "demo"}]})
+    oid = repo.create({"resourceType": "Observation", "status": "final", "code": {"text": "x"},
+                       "meta": {"tag": [{"code": "demo"}]}}).id
+    repo.create({"resourceType": "Encounter", "status": "planned", "class": {"code": "AMB"},
+                 "meta": {"tag": [{"code": "demo"}]}})
+    assert sorted(find(None, "_type=Patient,Observation&_tag=demo")) == sorted([pid, oid])
+    with pytest.raises(FhirError) as exc:
+        find(None, "_type=Shoe")
+    assert exc.value.issues[0].expression == ("_type",)
