@@ -6,6 +6,7 @@ Everything that decides something lives elsewhere: routing.py (which interaction
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,6 +22,8 @@ from .auth import authenticate, repository_for
 from .interactions import dispatch, handler_for
 from .messages import FhirRequest, parse_etag, parse_prefer, prefers_lenient
 from .routing import Route, parse_path
+
+logger = logging.getLogger(__name__)
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -142,6 +145,12 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
     return render.http_response(result, fhir_request.base, fhir_request.prefer_return, False)
 
 
+def _internal_error(request: HttpRequest, want_pretty: bool) -> HttpResponse:
+    # Clients of an API expect an OperationOutcome even here; the details go to the log only.
+    logger.exception("FHIR %s %s failed", request.method, request.path)
+    return render.error_response(FhirError(500, [Issue("exception", "internal error; it has been logged")]), want_pretty)
+
+
 def endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
     params = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
     want_pretty = any(k == "_pretty" and v == "true" for k, v in params)
@@ -153,15 +162,15 @@ def endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
         response = _handle(request, path, params)
     except FhirError as exc:
         return render.error_response(exc, want_pretty)
-    except IntegrityError as exc:
-        return render.error_response(FhirError(409, [Issue("conflict", f"a concurrent write conflicted: {exc}")]), want_pretty)
-    except OperationalError as exc:
+    except (IntegrityError, OperationalError) as exc:
         text = str(exc).lower()
-        if any(w in text for w in ("deadlock", "could not serialize", "locked")):
+        if isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "could not serialize", "locked")):
             return render.error_response(
                 FhirError(409, [Issue("conflict", "a concurrent write conflicted; retry")], headers={"Retry-After": "1"}),
                 want_pretty)
-        raise
+        return _internal_error(request, want_pretty)
+    except Exception:
+        return _internal_error(request, want_pretty)
     if want_pretty and response.content and response.get("Content-Type", "").startswith("application/fhir+json"):
         response.content = render.pretty(response.content)
     if request.method == "HEAD":
