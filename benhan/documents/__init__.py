@@ -37,6 +37,9 @@ verify(repo, document) -> Verification
     who signed, when, chain to a trusted root, validity at signing time, revocation, PDF intact,
     FHIR content unchanged (`changed_resources`, "nội dung đã thay đổi sau khi ký"); `.ok`, `.problems`.
 
+signed_pdf(repo, document, interaction="download") -> bytes
+    the signed bytes, read through the repository (access decided on the DocumentReference, then
+    the Binary), with a "download"/"print" audit entry.
 render_pdf(kind, context) -> bytes          an unsigned form (previews).
 URLs: /documents/<id>.pdf (download, audited), /documents/<id>/verify (verification page).
 Operator: `benhan ca init --facility CODE`, `benhan ca issue --user U`, `benhan ca import-p12 --user U FILE`,
@@ -52,6 +55,7 @@ _EXPORTS = {
     "sign_document": ".sign",
     "correct_document": ".sign",
     "history": ".sign",
+    "signed_pdf": ".sign",
     "verify": ".verification",
     "Verification": ".verification",
     "render_pdf": ".pdf.render",

@@ -7,6 +7,7 @@ in one transaction, so a document is filed whole or not at all.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import uuid
@@ -92,7 +93,10 @@ def sign_document(repo: Repository, signer: User, kind: str, subject_refs: list[
     resources = [s.json() for s in stored]
     facility = Facility.objects.filter(code=repo.facility).first()
     if context is None:
-        context = context_from_resources(kind, resources, facility=facility)
+        try:
+            context = context_from_resources(kind, resources, facility=facility)
+        except ValueError as exc:
+            raise SigningError(f"thiếu dữ liệu để lập {form.title.lower()}: {exc}") from exc
     else:
         context = {"facility": facility_block(facility), **context}
 
@@ -168,6 +172,15 @@ def _supersede(repo: Repository, previous: SignedDocument) -> None:
     repo.update(resource, previous.id, if_match=current.version_id)
     previous.status = SignedDocument.Status.SUPERSEDED
     previous.save(update_fields=["status"])
+
+
+def signed_pdf(repo: Repository, document: SignedDocument, *, interaction: str = "download") -> bytes:
+    """The signed PDF bytes, read through the repository, with the download/print in the audit trail."""
+    repo.read("DocumentReference", document.pk)  # access to the document is decided on its DocumentReference
+    pdf = base64.b64decode(repo.read("Binary", document.binary_id).json().get("data", ""))
+    repo.audit_event(interaction, resource_type="DocumentReference", resource_id=document.pk,
+                     patient_id=document.patient_ref.removeprefix("Patient/"))
+    return pdf
 
 
 def history(document: SignedDocument) -> list[SignedDocument]:

@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -115,7 +116,7 @@ def verify(repo: Repository, document: SignedDocument | str) -> Verification:
     return result
 
 
-def _check_bytes(result: Verification, doc: SignedDocument, docref: dict, pdf: bytes) -> None:
+def _check_bytes(result: Verification, doc: SignedDocument, docref: dict[str, Any], pdf: bytes) -> None:
     attachment = (docref.get("content") or [{}])[0].get("attachment", {})
     sha1 = base64.b64encode(hashlib.sha1(pdf).digest()).decode()
     result.bytes_match_record = hashlib.sha256(pdf).hexdigest() == doc.sha256 and attachment.get("hash") == sha1
@@ -165,7 +166,7 @@ def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: 
 def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf_cert: x509.Certificate | None,
                 moment: datetime) -> None:
     provenance = repo.read("Provenance", doc.provenance_id).json()
-    signature = next(iter(provenance.get("signature") or ()), {})
+    signature: dict[str, Any] = next(iter(provenance.get("signature") or ()), {})
     token = base64.b64decode(signature.get("data", "")).decode()
     signed = []
     for target in provenance.get("target") or ():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,7 +10,7 @@ from ..accounts.actors import repository_for_request
 from ..accounts.decorators import staff_required
 from ..fhir.errors import FhirError
 from .models import SignedDocument
-from .sign import history
+from .sign import history, signed_pdf
 from .verification import verify
 
 
@@ -35,13 +33,10 @@ def download(request: HttpRequest, doc_id: str) -> HttpResponse:
     """The signed PDF exactly as signed; every download or print is in the audit trail."""
     doc = _document(doc_id)
     printing = request.GET.get("inline") == "1"
-    repo = repository_for_request(request)
     try:
-        pdf = base64.b64decode(repo.read("Binary", doc.binary_id).json().get("data", ""))
+        pdf = signed_pdf(repository_for_request(request), doc, interaction="print" if printing else "download")
     except FhirError as exc:
         return _forbidden_or_missing(exc)
-    repo.audit_event("print" if printing else "download", resource_type="DocumentReference", resource_id=doc.pk,
-                     patient_id=doc.patient_ref.removeprefix("Patient/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "inline" if printing else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{doc.kind}-{doc.pk}.pdf"'

@@ -119,15 +119,20 @@ def test_the_discharge_paper_shows_admission_discharge_and_outcome() -> None:
 def test_the_referral_paper_has_the_tt_01_2025_fields() -> None:
     referral = {"resourceType": "ServiceRequest", "authoredOn": "2026-11-25T14:00:00+07:00",
                 "performer": [{"display": "Bệnh viện Đa khoa tỉnh", "identifier": {"value": "01001"}}],
-                "reasonCode": [{"text": "Vượt quá khả năng chuyên môn"}], "note": [{"text": "Huyết áp không kiểm soát"}]}
+                "identifier": [{"system": contexts.REFERRAL_NUMBER_SYSTEM, "value": "CT-2026-0042"}],
+                "reasonCode": [{"coding": [{"system": contexts.REFERRAL_REASON_SYSTEM, "code": "1"}]},
+                               {"text": "Vượt quá khả năng chuyên môn"}],
+                "note": [{"text": "Huyết áp không kiểm soát"}]}
     ctx = contexts.referral_context(PATIENT, referral, ENCOUNTER, CONDITIONS, facility=FACILITY, extra={
         "clinical_signs": "Đau ngực trái", "results_summary": "Điện tim: ST chênh", "treatment": "Amlodipin",
         "condition": "Tỉnh, mạch 90", "direction": "Điều trị chuyên khoa tim mạch", "transport": "Xe cứu thương",
-        "escort": "Lê Văn Cường, điều dưỡng"})
+        "escort": "Lê Văn Cường, điều dưỡng", "patient": {"ethnicity": "Kinh", "nationality": "Việt Nam"}})
+    assert ctx["reason_code"] == "1" and ctx["reason"] == "Vượt quá khả năng chuyên môn"
     text = common_checks("referral", render_pdf("referral", ctx))
     for field in ("Kính gửi:", "Bệnh viện Đa khoa tỉnh", "01001", "Dấu hiệu lâm sàng:", "Đau ngực trái",
                   "Tóm tắt kết quả xét nghiệm", "Lý do chuyển:", "Vượt quá khả năng chuyên môn", "Hướng điều trị:",
-                  "Xe cứu thương", "Lê Văn Cường, điều dưỡng", "Tình trạng người bệnh lúc chuyển:", "14:00 25/11/2026"):
+                  "Xe cứu thương", "Lê Văn Cường, điều dưỡng", "Tình trạng người bệnh lúc chuyển:", "14:00 25/11/2026",
+                  "Số chuyển cơ sở: CT-2026-0042", "☒ 1. Đủ điều kiện chuyển cơ sở", "☐ 2. Theo yêu cầu", "Dân tộc: Kinh"):
         assert field in text
 
 

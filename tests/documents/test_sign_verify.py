@@ -201,3 +201,22 @@ def test_the_store_refuses_to_change_a_signed_pdf(repo: Repository, doctor: User
 def test_a_user_without_a_certificate_cannot_sign(repo: Repository, doctor: User, visit: dict[str, Any]) -> None:
     with pytest.raises(SigningError, match="chưa có chứng thư số"):
         sign_document(repo, doctor, "visit_record", visit["refs"])
+
+
+def test_signing_a_form_without_its_patient_explains_what_is_missing(
+        repo: Repository, doctor: User, credential: SigningCredential, visit: dict[str, Any]) -> None:
+    with pytest.raises(SigningError, match="thiếu dữ liệu để lập phiếu khám bệnh"):
+        sign_document(repo, doctor, "visit_record", [visit["encounter"].reference])
+    assert not SignedDocument.objects.exists()
+
+
+def test_a_resource_can_be_signed_at_an_older_version(repo: Repository, doctor: User,
+                                                      credential: SigningCredential, visit: dict[str, Any]) -> None:
+    condition = visit["conditions"][0]
+    newer = condition.json()
+    newer["code"]["coding"][0]["code"] = "I15"
+    repo.update(newer, condition.id)
+    refs = [f"{r}/_history/1" if r == condition.reference else r for r in visit["refs"]]
+    doc = sign_document(repo, doctor, "visit_record", refs)
+    result = verify(repo, doc)
+    assert result.fhir_signature_valid and result.changed_resources == [condition.reference]

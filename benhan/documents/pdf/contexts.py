@@ -22,6 +22,8 @@ CSKCB_SYSTEM = "http://fhir.hl7.org.vn/core/sid/ma-cskcb"
 PRESCRIPTION_CODE_SYSTEM = "http://fhir.hl7.org.vn/core/sid/ma-don-thuoc"
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"
 MRN_PREFIX = "https://benhan.vn/fhir/sid/mrn/"
+REFERRAL_REASON_SYSTEM = "https://benhan.vn/fhir/CodeSystem/ly-do-chuyen-co-so"  # XML13 MA_LYDO_CT: 1, 2
+REFERRAL_NUMBER_SYSTEM = "https://benhan.vn/fhir/sid/so-chuyen-co-so"  # XML13 SO_CHUYENTUYEN
 
 Resource = dict[str, Any]
 
@@ -301,14 +303,20 @@ def referral_context(patient: Resource, referral: Resource, encounter: Resource 
                      coverage: Resource | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """TT 01/2025 Appendix VI fields; `referral` is the ServiceRequest (category: referral)."""
     start, end = period(encounter or {})
-    performer = next(iter(referral.get("performer") or ()), {})
+    performer: Resource = next(iter(referral.get("performer") or ()), {})
+    # TT 01/2025 reason: 1 = meets the conditions for transfer, 2 = at the patient's request.
+    reason_code = next((c.get("code", "") for r in referral.get("reasonCode") or () for c in r.get("coding") or ()
+                        if c.get("system") == REFERRAL_REASON_SYSTEM), "")
     ctx = {
         **_common(patient, facility, coverage),
         "to_facility": {"name": performer.get("display", ""), "code": (performer.get("identifier") or {}).get("value", "")},
         "admission": start,
         "discharge": end,
         "diagnoses": diagnoses(conditions, encounter),
-        "reason": "; ".join(concept_text(r) for r in referral.get("reasonCode") or ()),
+        "reason": "; ".join(concept_text(r) for r in referral.get("reasonCode") or ()
+                            if not any(c.get("system") == REFERRAL_REASON_SYSTEM for c in r.get("coding") or ())),
+        "reason_code": reason_code,
+        "referral_number": identifier(referral, REFERRAL_NUMBER_SYSTEM),
         "transfer_time": referral.get("authoredOn", ""),
         "course": note_text(referral),
     }
@@ -341,7 +349,8 @@ def context_from_resources(kind: str, resources: list[Resource], *, facility: Fa
         by_type.setdefault(r["resourceType"], []).append(r)
 
     def one(rtype: str) -> Resource | None:
-        return (by_type.get(rtype) or [None])[0]
+        found = by_type.get(rtype)
+        return found[0] if found else None
 
     patient = one("Patient")
     if patient is None:
@@ -349,7 +358,7 @@ def context_from_resources(kind: str, resources: list[Resource], *, facility: Fa
     encounter, coverage = one("Encounter"), one("Coverage")
     conditions = by_type.get("Condition", [])
     observations = by_type.get("Observation", [])
-    common = {"facility": facility, "coverage": coverage, "extra": extra}
+    common: dict[str, Any] = {"facility": facility, "coverage": coverage, "extra": extra}
     if kind == "visit_record":
         if encounter is None:
             raise ValueError("a visit record needs the Encounter")
