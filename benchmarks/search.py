@@ -143,6 +143,7 @@ def load_to(target: int, loaded: Loaded, templates: list[list[dict[str, Any]]]) 
     i = len(loaded.patients)
     batch: list[dict[str, Any]] = []
     batch_ids: list[str | None] = []
+    report_at = (len(loaded.patients) // 500 + 1) * 500
     while len(loaded.patients) < target:
         resources, ids, patient = _clone(templates[i % len(templates)])
         i += 1
@@ -156,7 +157,8 @@ def load_to(target: int, loaded: Loaded, templates: list[list[dict[str, Any]]]) 
                 store.write_many(batch, TENANT, batch_ids)
             loaded.resources += len(batch)
             batch, batch_ids = [], []
-            if len(loaded.patients) % 500 == 0:
+            if len(loaded.patients) >= report_at:
+                report_at += 500
                 rate = (loaded.resources - before) / (time.perf_counter() - start)
                 print(f"  loaded {len(loaded.patients)} patients, {loaded.resources} resources ({rate:.0f}/s)",
                       flush=True)
@@ -351,6 +353,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--all-listeners", action="store_true", help="keep every write listener while loading")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the data of an earlier run and load on from there")
     parser.add_argument("--measure-only", action="store_true",
                         help="measure the data already loaded by an earlier run (no drop, no load)")
     args = parser.parse_args()
@@ -368,14 +372,14 @@ def main() -> None:
         print(f"{len(loaded.patients)} patients, {loaded.resources} resources already loaded")
         measure(loaded, args.rounds)
         return
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.keep:
         with connection.cursor() as cur:
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
     templates = _templates()
     indexing_speed(templates)
     clock = ListenerClock(args.all_listeners)
-    loaded = Loaded()
+    loaded = _already_loaded() if args.keep else Loaded()
     results: dict[int, dict[str, tuple[float, float, float, float]]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
         before, started = clock.seconds, time.perf_counter()

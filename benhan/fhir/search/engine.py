@@ -3,11 +3,14 @@
 Paging is by keyset, never OFFSET: a page token carries the sort-key values of the last (or, for
 `previous`, the first) row of the page it was made from, the snapshot bound (the highest
 fhir_resource id when the first page ran, so resources created later never shift the pages) and
-the total counted on the first page. Tokens are signed, so a client cannot forge the bound.
+the total counted on the first page (exactly with `_total=accurate`; without `_total`, exactly up to
+COUNT_BOUND matches and left out beyond, so broad searches stay cheap). Tokens are signed, so a
+client cannot forge the bound.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 1000
+COUNT_BOUND = 1000  # without _total, matches are counted up to this many
 _SALT = "benhan.fhir.search.page"
 
 
@@ -112,7 +116,7 @@ class _Controls:
     includes: list[inc.IncludeSpec] = field(default_factory=list)
     summary: str | None = None
     elements: list[str] | None = None
-    total: str = "accurate"
+    total: str = "bounded"  # none | estimate | accurate, or bounded when the client did not say
     page: dict[str, Any] | None = None
     types: list[str] = field(default_factory=list)  # _type: the types a search across types covers
 
@@ -305,12 +309,11 @@ class _Search:
                 rows = rows[: ctl.count]
                 if reverse:
                     rows.reverse()
-            if total is None and ctl.total != "none":
-                if not count_only and not page and not has_more:
+            if total is None and ctl.total != "none" and not page:
+                if not count_only and not has_more:
                     total = len(rows)
                 else:
-                    cursor.execute(f"SELECT COUNT(*) FROM {RESOURCE_TABLE} r WHERE {where_sql}", where_params)
-                    total = cursor.fetchone()[0]
+                    total = self._count(cursor, where_sql, where_params, "accurate" if count_only else ctl.total)
 
         matches = [Entry(*row[:6], mode="match") for row in rows]
         entries = list(matches)
@@ -338,6 +341,24 @@ class _Search:
         if count_only:
             result.entries = []
         return result
+
+    @staticmethod
+    def _count(cursor: Any, where_sql: str, where_params: list[object], mode: str) -> int | None:
+        """The number of matches: exact (`accurate`), the planner's estimate (`estimate`, PostgreSQL),
+        or, when the client did not ask, exact up to COUNT_BOUND and otherwise left out, so a broad
+        search does not pay for counting every match on every first page."""
+        if mode == "estimate" and connection.vendor == "postgresql":
+            cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {RESOURCE_TABLE} r WHERE {where_sql}", where_params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            return int(plan[0]["Plan"]["Plan Rows"])
+        if mode == "bounded":
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {RESOURCE_TABLE} r WHERE {where_sql} LIMIT %s) b",
+                           [*where_params, COUNT_BOUND + 1])
+            n = cursor.fetchone()[0]
+            return n if n <= COUNT_BOUND else None
+        cursor.execute(f"SELECT COUNT(*) FROM {RESOURCE_TABLE} r WHERE {where_sql}", where_params)
+        return int(cursor.fetchone()[0])
 
     @staticmethod
     def _db_value(key: sorting.SortKey, value: object) -> object:
