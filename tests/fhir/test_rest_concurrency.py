@@ -1,0 +1,60 @@
+"""Two clients updating the same version at once: one wins, the other gets 412, history never forks."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterator
+
+import orjson
+import pytest
+from django.db import connection
+from django.test import Client
+
+from benhan.fhir.models import ResourceVersionRow
+
+FHIR_JSON = "application/fhir+json"
+
+
+@pytest.fixture
+def committed_audit(transactional_db: None) -> Iterator[None]:
+    """This test commits, and fhir_audit refuses DELETE (append-only triggers): lift the triggers just
+    long enough to empty it, so the flush after the test succeeds, then put them back."""
+    yield
+    guard = importlib.import_module("benhan.fhir.migrations.0002_audit_append_only")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(guard.PG_DOWN)
+            cursor.execute("DELETE FROM fhir_audit")
+            cursor.execute(guard.PG_UP)
+        else:
+            for sql in guard.SQLITE_DOWN:
+                cursor.execute(sql)
+            cursor.execute("DELETE FROM fhir_audit")
+            for sql in guard.SQLITE_UP:
+                cursor.execute(sql)
+
+
+def test_concurrent_updates_from_the_same_version_let_exactly_one_through(committed_audit: None, fhir_client) -> None:  # type: ignore[no-untyped-def]
+    api = fhir_client()
+    pid = api.post("/fhir/Patient", b'{"resourceType":"Patient"}', content_type=FHIR_JSON).json()["id"]
+    clients = [fhir_client(), fhir_client()]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def update(client: Client, gender: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            body = orjson.dumps({"resourceType": "Patient", "id": pid, "gender": gender})
+            response = client.put(f"/fhir/Patient/{pid}", body, content_type=FHIR_JSON, headers={"If-Match": 'W/"1"'})
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=update, args=(c, g)) for c, g in zip(clients, ("male", "female"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [200, 412]
+    assert sorted(ResourceVersionRow.objects.filter(resource_id=pid).values_list("version_id", flat=True)) == [1, 2]
