@@ -62,62 +62,43 @@ def _by_type(keys: set[Key] | list[Key]) -> dict[str, list[str]]:
     return out
 
 
-def _targets(spec: IncludeSpec, sources: set[Key]) -> set[Key]:
-    """What the sources point at (forward) or what points at them (reverse)."""
-    found: set[Key] = set()
-    table = TABLES["reference"]
-    with connection.cursor() as cursor:
-        for rtype, ids in _by_type(sources).items():
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                if not spec.reverse:
-                    if spec.source_type not in ("*", rtype):
-                        continue
-                    where, params = _in_list("resource_id", chunk)
-                    sql = f"SELECT target_type, target_id FROM {table} WHERE resource_type = %s AND {where} AND target_id <> ''"
-                    params = [rtype, *params]
-                else:
-                    where, params = _in_list("target_id", chunk)
-                    sql = f"SELECT resource_type, resource_id FROM {table} WHERE target_type = %s AND {where}"
-                    params = [rtype, *params]
-                    if spec.source_type != "*":
-                        sql += " AND resource_type = %s"
-                        params.append(spec.source_type)
-                if spec.param != "*":
-                    sql += " AND param = %s"
-                    params.append(spec.param)
-                else:
-                    sql += " AND param NOT LIKE %s"  # component rows of composites are not references
-                    params.append("%#%")
-                if spec.target_type and not spec.reverse:
-                    sql += " AND target_type = %s"
-                    params.append(spec.target_type)
-                cursor.execute(sql, params)
-                found.update((t, i) for t, i in cursor.fetchall() if t)
-    return found
-
-
 Row = tuple[str, str, int, object, str, str]  # type, id, version, last_updated, tenant, content
 
 
-def fetch(keys: set[Key], visible: Callable[[str], tuple[str, list[object]]]) -> list[Row]:
-    """Current, undeleted resources by key, filtered by `visible(alias)` (tenancy, compartments)."""
-    rows: list[Row] = []
+def _round(spec: IncludeSpec, sources: set[Key], visible: Callable[[str], tuple[str, list[object]]]) -> list[Row]:
+    """The visible, current resources the sources point at (forward) or that point at them (reverse):
+    one query per source type, joining the reference index to fhir_resource."""
+    found: list[Row] = []
+    table = TABLES["reference"]
+    near, far = ("target", "resource") if spec.reverse else ("resource", "target")
     with connection.cursor() as cursor:
-        for rtype, ids in sorted(_by_type(keys).items()):
+        for rtype, ids in sorted(_by_type(sources).items()):
+            if not spec.reverse and spec.source_type not in ("*", rtype):
+                continue
             ids.sort()
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                where, params = _in_list("r.resource_id", chunk)
+                where, params = _in_list(f"x.{near}_id", chunk)
+                sql = (f"SELECT DISTINCT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content"
+                       f" FROM {table} x JOIN {RESOURCE_TABLE} r ON r.resource_type = x.{far}_type"
+                       f" AND r.resource_id = x.{far}_id WHERE x.{near}_type = %s AND {where} AND r.deleted = %s")
+                params = [rtype, *params, False]
+                if spec.reverse and spec.source_type != "*":
+                    sql += " AND x.resource_type = %s"
+                    params.append(spec.source_type)
+                if spec.param != "*":
+                    sql += " AND x.param = %s"
+                    params.append(spec.param)
+                else:
+                    sql += " AND x.param NOT LIKE %s"  # component rows of composites are not references
+                    params.append("%#%")
+                if spec.target_type and not spec.reverse:
+                    sql += " AND x.target_type = %s"
+                    params.append(spec.target_type)
                 extra, extra_params = visible("r")
-                cursor.execute(
-                    f"SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content"
-                    f" FROM {RESOURCE_TABLE} r WHERE r.resource_type = %s AND {where} AND r.deleted = %s{extra}"
-                    " ORDER BY r.resource_id",
-                    [rtype, *params, False, *extra_params],
-                )
-                rows.extend(cursor.fetchall())
-    return rows
+                cursor.execute(sql + extra + " ORDER BY r.resource_type, r.resource_id", [*params, *extra_params])
+                found.extend(cursor.fetchall())
+    return found
 
 
 def resolve_includes(
@@ -131,13 +112,13 @@ def resolve_includes(
         active = [s for s in specs if round_no == 0 or s.iterate]
         if not active or not frontier:
             break
-        wanted: set[Key] = set()
+        added: set[Key] = set()
         for spec in active:
-            wanted |= _targets(spec, frontier)
-        wanted = {k for k in wanted if k not in seen and readable(k[0])}
-        rows = fetch(wanted, visible)
-        new_keys = {(r[0], r[1]) for r in rows}
-        seen |= wanted
-        included.extend(rows)
-        frontier = new_keys
+            for row in _round(spec, frontier, visible):
+                key = (row[0], row[1])
+                if key not in seen and readable(row[0]):
+                    seen.add(key)
+                    added.add(key)
+                    included.append(row)
+        frontier = added
     return included
