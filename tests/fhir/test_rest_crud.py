@@ -181,3 +181,12 @@ def test_resources_of_several_kinds_are_stored_and_read_back(api: Client) -> Non
         assert response.status_code == 201, (body, response.content)
         read = api.get(f"/fhir/{body['resourceType']}/{response.json()['id']}").json()
         assert {k: v for k, v in read.items() if k not in ("id", "meta")} == body
+
+
+def test_a_read_with_the_current_etag_in_if_none_match_is_304_without_a_body(api: Client) -> None:
+    pid = post(api, "/fhir/Patient", PATIENT).json()["id"]
+    unchanged = api.get(f"/fhir/Patient/{pid}", headers={"If-None-Match": 'W/"1"'})
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged["ETag"] == 'W/"1"'
+    put(api, f"/fhir/Patient/{pid}", {**PATIENT, "id": pid, "gender": "female"})
+    changed = api.get(f"/fhir/Patient/{pid}", headers={"If-None-Match": 'W/"1"'})
+    assert changed.status_code == 200 and changed.json()["gender"] == "female"

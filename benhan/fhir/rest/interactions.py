@@ -65,7 +65,10 @@ def _single_match(matches: list[Stored], what: str) -> Stored | None:
 def read(repo: Repository, req: FhirRequest) -> FhirResult:
     route = req.route
     assert route.resource_type and route.resource_id
-    return FhirResult(200, repo.read(route.resource_type, route.resource_id))
+    stored = repo.read(route.resource_type, route.resource_id)
+    if req.if_none_match is not None and req.if_none_match == stored.version_id:
+        return FhirResult(304, stored, body=b"")
+    return FhirResult(200, stored)
 
 
 def vread(repo: Repository, req: FhirRequest) -> FhirResult:

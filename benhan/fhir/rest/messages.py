@@ -26,6 +26,7 @@ class FhirRequest:
     body: Any = None  # parsed JSON, or None
     if_match: int | None = None
     if_none_exist: str | None = None
+    if_none_match: int | None = None  # a conditional read: 304 when the current version is this one
     prefer_return: str = ""  # "" when the client sent no Prefer: return=...
     lenient: bool = False  # Prefer: handling=lenient (search ignores unknown parameters)
     base: str = ""

@@ -135,6 +135,7 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
         params=params,
         if_match=parse_etag(request.headers.get("If-Match")),
         if_none_exist=request.headers.get("If-None-Exist") or None,
+        if_none_match=parse_etag(request.headers.get("If-None-Match"), "If-None-Match"),
         prefer_return=parse_prefer(request.headers.get("Prefer")),
         lenient=prefers_lenient(request.headers.get("Prefer")),
         base=_base(request),
