@@ -26,10 +26,11 @@ from benhan.jobs.worker import JobContext
 from ..errors import Issue, operation_outcome
 from . import export as exports
 from .models import ExportRequest
+from .rowstream import ChunkReader, chunk_reader
 
 log = logging.getLogger("benhan.bulk")
 Status = ExportRequest.Status
-CHUNK = 2000  # rows fetched per round trip (server-side cursor on PostgreSQL)
+CHUNK = 2000  # rows fetched per round trip (rowstream.py)
 CHECKPOINT_RESOURCES = 20_000
 CHECKPOINT_SECONDS = 5.0
 
@@ -38,7 +39,8 @@ def max_file_resources() -> int:
     return int(getattr(settings, "BULK_EXPORT_FILE_MAX_RESOURCES", 100_000))
 
 
-def _write_type(ctx: JobContext, export: ExportRequest, rtype: str, progress: dict[str, Any]) -> list[dict[str, Any]]:
+def _write_type(ctx: JobContext, export: ExportRequest, rtype: str, progress: dict[str, Any],
+                read_chunks: ChunkReader) -> list[dict[str, Any]]:
     """Write every exported resource of one type as stored bytes; returns the files written."""
     folder = exports.export_dir(export)
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,12 +70,10 @@ def _write_type(ctx: JobContext, export: ExportRequest, rtype: str, progress: di
 
     try:
         rows = exports.rows_of_type(export, rtype).order_by().values_list("content", flat=True)
-        for content in rows.iterator(chunk_size=CHUNK):
-            buffer.append(content)
-            if len(buffer) >= CHUNK:
-                flush()
-                ctx.heartbeat(progress)
-        flush()
+        for chunk in read_chunks(rows):
+            buffer.extend(chunk)
+            flush()
+            ctx.heartbeat(progress)
     finally:
         if out is not None:
             out.close()
@@ -95,21 +95,22 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     def checkpoint() -> None:
         ExportRequest.objects.filter(pk=export.pk, status=Status.ACCEPTED).update(output=export.output)
 
-    for rtype in types:
-        if rtype in export.output:  # finished by an earlier attempt
+    with chunk_reader(CHUNK) as read_chunks:
+        for rtype in types:
+            if rtype in export.output:  # finished by an earlier attempt
+                progress["types_done"] += 1
+                progress["resources"] += sum(f["count"] for f in export.output[rtype]["files"])
+                continue
+            progress["type"] = rtype
+            files = _write_type(ctx, export, rtype, progress, read_chunks)
+            export.output[rtype] = {"files": files}
             progress["types_done"] += 1
-            progress["resources"] += sum(f["count"] for f in export.output[rtype]["files"])
-            continue
-        progress["type"] = rtype
-        files = _write_type(ctx, export, rtype, progress)
-        export.output[rtype] = {"files": files}
-        progress["types_done"] += 1
-        unrecorded += sum(f["count"] for f in files)
-        # Record finished types now and then, not after each: a commit costs more than writing a
-        # small type again after a crash (the re-claimed attempt redoes only unrecorded types).
-        if unrecorded >= CHECKPOINT_RESOURCES or time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-            ctx.commit_step(checkpoint, progress)
-            unrecorded, last_checkpoint = 0, time.monotonic()
+            unrecorded += sum(f["count"] for f in files)
+            # Record finished types now and then, not after each: a commit costs more than writing a
+            # small type again after a crash (the re-claimed attempt redoes only unrecorded types).
+            if unrecorded >= CHECKPOINT_RESOURCES or time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                ctx.commit_step(checkpoint, progress)
+                unrecorded, last_checkpoint = 0, time.monotonic()
 
     def finish() -> None:
         now = timezone.now()

@@ -254,8 +254,8 @@ def test_a_running_export_cancelled_stops_at_the_next_heartbeat_and_leaves_no_fi
     export = _start(repo)
     real_write = tasks._write_type
 
-    def write_then_cancel(ctx, exp, rtype, progress):  # type: ignore[no-untyped-def]
-        files = real_write(ctx, exp, rtype, progress)
+    def write_then_cancel(ctx, exp, rtype, progress, reader):  # type: ignore[no-untyped-def]
+        files = real_write(ctx, exp, rtype, progress, reader)
         exports.cancel_export(ExportRequest.objects.get(pk=exp.pk))  # DELETE arrives mid-export
         ctx.heartbeat(force=True)
         return files

@@ -34,8 +34,8 @@ django.setup()
 from benhan.fhir.bulk import tasks
 from benhan.jobs.worker import Worker
 real = tasks._write_type
-def write_then_hang(ctx, export, rtype, progress):
-    files = real(ctx, export, rtype, progress)
+def write_then_hang(ctx, export, rtype, progress, reader):
+    files = real(ctx, export, rtype, progress, reader)
     if rtype != "Patient":
         open(sys.argv[1], "w").write(rtype)
         time.sleep(600)
