@@ -319,7 +319,13 @@ def process_bundle(repo: Repository, req: FhirRequest) -> FhirResult:
         if len(urls) != len(set(urls)):
             duplicate = next(u for u in urls if urls.count(u) > 1)
             raise FhirError(400, [Issue("duplicate", f"fullUrl {duplicate} appears twice", ("Bundle.entry.fullUrl",))])
-        _run_transaction(repo, entries)
+        try:
+            _run_transaction(repo, entries)
+        except FhirError as exc:
+            if exc.status == 403:
+                # The refusal's own audit row rolled back with the transaction: record it again, outside.
+                repo.audit_event("transaction", outcome="4", reason=str(exc))
+            raise
     else:
         _run_batch(repo, entries)
     # A Bundle answer repeats each resource only when asked (Prefer: return=representation): a

@@ -150,3 +150,13 @@ def test_a_bundle_of_another_type_or_without_requests_is_400_with_its_path(api: 
 def test_posting_a_non_bundle_to_the_base_is_400(api: Client) -> None:
     response = api.post("/fhir", orjson.dumps(PATIENT), content_type=FHIR_JSON)
     assert response.status_code == 400
+
+
+def test_a_transaction_refused_for_scope_stores_nothing_and_the_refusal_is_audited(fhir_client) -> None:  # type: ignore[no-untyped-def]
+    from benhan.fhir.models import AuditRow
+
+    patients_only = fhir_client("system/Patient.*")
+    response = post_bundle(patients_only, transaction(create_entry(PATIENT, "urn:uuid:p"), create_entry(observation("urn:uuid:p"))))
+    assert response.status_code == 403
+    assert not ResourceRow.objects.exists()
+    assert AuditRow.objects.filter(interaction="transaction", outcome="4").exists()
