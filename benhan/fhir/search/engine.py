@@ -278,30 +278,41 @@ class _Search:
             has_more = False
             reverse = "b" in page
             if not count_only:
-                # With criteria, the matches are found first (a materialised CTE the planner cannot
-                # fold into an ORDER BY ... LIMIT walk of the whole table), then sorted: the cost
-                # follows the number of matches, not where they happen to lie in the table.
-                if self.filtered:
-                    head = f"WITH m AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE {where_sql}) "
-                    sql, params = "r.id IN (SELECT id FROM m)", []
-                    head_params: list[object] = list(where_params)
-                else:
-                    head, head_params = "", []
-                    sql, params = where_sql, list(where_params)
                 cursor_values = page.get("a") or page.get("b")
+                keyset, kparams = "", []
                 if cursor_values is not None:
                     values = [self._db_value(k, sorting.decode_value(v)) for k, v in zip(keys, cursor_values, strict=True)]
-                    cond, cparams = sorting.after(keys, values, reverse=reverse)
-                    sql += " AND " + cond
-                    params += cparams
+                    cond, kparams = sorting.after(keys, values, reverse=reverse)
+                    keyset = " AND " + cond
                 order, oparams = sorting.order_by(keys, reverse=reverse)
                 key_cols = "".join(f", {k.sql}" for k in keys)
                 key_params = [p for k in keys for p in k.params]
-                cursor.execute(
-                    f"{head}SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content"
-                    f"{key_cols}{snapshot_col} FROM {RESOURCE_TABLE} r WHERE {sql} ORDER BY {order} LIMIT %s",
-                    [*head_params, *key_params, *params, *oparams, ctl.count + 1],
-                )
+                if self.filtered:
+                    # With criteria, the matches are found first (a materialised CTE the planner cannot
+                    # fold into an ORDER BY ... LIMIT walk of the whole table), the page is chosen
+                    # from their narrow rows, and only its rows' JSON is read: the cost follows the
+                    # number of matches, not where they lie in the table nor how large they are.
+                    key_names = ", ".join(f"k{i}" for i in range(len(keys)))
+                    outer = sorting.order_by(
+                        [sorting.SortKey(sorting.collate(f"p.k{i}", connection.vendor) if k.kind == "text" else f"p.k{i}",
+                                         (), k.desc, k.kind) for i, k in enumerate(keys)], reverse=reverse)[0]
+                    cursor.execute(
+                        f"WITH m AS MATERIALIZED (SELECT r.id, r.resource_type, r.resource_id, r.last_updated"
+                        f" FROM {RESOURCE_TABLE} r WHERE {where_sql}),"
+                        f" p ({key_names}) AS (SELECT {key_cols[2:]} FROM m r WHERE 1 = 1{keyset}"
+                        f" ORDER BY {order} LIMIT %s)"
+                        f" SELECT f.resource_type, f.resource_id, f.version_id, f.last_updated, f.tenant, f.content,"
+                        f" {', '.join(f'p.k{i}' for i in range(len(keys)))}{snapshot_col}"
+                        f" FROM p JOIN {RESOURCE_TABLE} f ON f.id = p.k{len(keys) - 1} ORDER BY {outer}",
+                        [*where_params, *key_params, *kparams, *oparams, ctl.count + 1],
+                    )
+                else:
+                    cursor.execute(
+                        f"SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content"
+                        f"{key_cols}{snapshot_col} FROM {RESOURCE_TABLE} r WHERE {where_sql}{keyset}"
+                        f" ORDER BY {order} LIMIT %s",
+                        [*key_params, *where_params, *kparams, *oparams, ctl.count + 1],
+                    )
                 rows = list(cursor.fetchall())
                 if snapshot is None:
                     snapshot = rows[0][-1] if rows else 0

@@ -34,7 +34,7 @@ class SortKey:
     kind: str  # text, number, instant
 
 
-def _collate(sql: str, vendor: str) -> str:
+def collate(sql: str, vendor: str) -> str:
     return f'({sql}) COLLATE "C"' if vendor == "postgresql" else sql
 
 
@@ -42,7 +42,7 @@ def sort_key(rtype: str | None, spec: str, vendor: str) -> SortKey:
     desc = spec.startswith("-")
     code = spec[1:] if desc else spec
     if code == "_id":
-        return SortKey(_collate("r.resource_id", vendor), (), desc, "text")
+        return SortKey(collate("r.resource_id", vendor), (), desc, "text")
     if code == "_lastUpdated":
         return SortKey("r.last_updated", (), desc, "instant")
     if rtype is None:
@@ -63,7 +63,7 @@ def sort_key(rtype: str | None, spec: str, vendor: str) -> SortKey:
            f" AND s.resource_id = r.resource_id AND s.param = %s)")
     if kind in _STRING_KINDS:
         missing_text = "" if desc else _HIGH_TEXT
-        return SortKey(_collate(f"COALESCE({sub}, %s)", vendor), (code, missing_text), desc, "text")
+        return SortKey(collate(f"COALESCE({sub}, %s)", vendor), (code, missing_text), desc, "text")
     return SortKey(f"COALESCE({sub}, %s)", (code, _LOW_NUM if desc else _HIGH_NUM), desc, "number")
 
 
