@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from benhan.accounts.models import Facility
 from benhan.exchange import directory, outbox
@@ -75,13 +77,15 @@ def test_an_unreachable_node_gets_retries_with_backoff_then_catches_up(two_facil
     Node.objects.filter(code="01002").update(base_url="http://127.0.0.1:9")  # nothing listens there
     for n in range(20):
         _send("ping", {"n": n})
-    report = outbox.deliver_due()
+    now = timezone.now()
+    report = outbox.deliver_due(now=now)
     assert report.retried == 20 and report.delivered == 0
     assert OutboxMessage.objects.filter(attempts=1, status="pending").count() == 20
-    assert outbox.deliver_due().retried == 0  # not due yet: backing off
+    assert outbox.deliver_due(now=now + timedelta(seconds=0.1)).retried == 0  # not due yet: backing off
+    assert outbox.deliver_due(now=now + timedelta(seconds=1)).retried == 20  # due again: second attempt
     Node.objects.filter(code="01002").update(base_url="")  # back (hosted here)
-    OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.first().created)
-    assert outbox.deliver_due().delivered == 20
+    later = now + timedelta(seconds=outbox.max_backoff() + 1)  # however long it was down, within the cap
+    assert outbox.deliver_due(now=later).delivered == 20
     assert InboxMessage.objects.count() == 20
 
 
