@@ -28,6 +28,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -261,9 +262,9 @@ def measure(loaded: Loaded, rounds: int) -> dict[str, tuple[float, float, float,
     for _ in range(rounds):
         for name, rtype, params, baseline in query_mix(loaded, rng):
             full, bare, base = samples.setdefault(name, ([], [], []))
-            full.extend(_timed(lambda rtype=rtype, params=params: search(repo, rtype, params, base_url=BASE).to_bytes(), 1))
-            bare.extend(_timed(lambda rtype=rtype, params=params: _Search(repo, rtype, params, BASE, None, False)
-                               .run().to_bytes(), 1))
+            full.extend(_timed(partial(lambda t, q: search(repo, t, q, base_url=BASE).to_bytes(), rtype, params), 1))
+            bare.extend(_timed(partial(lambda t, q: _Search(repo, t, q, BASE, None, False).run().to_bytes(),
+                                       rtype, params), 1))
             base.extend(_timed(baseline, 1))
     out = {}
     print(f"  {'query':46s} {'search() p50':>12s} {'p95':>7s} | {'no audit p50':>12s} {'p95':>7s} |"
@@ -310,10 +311,11 @@ def indexing_speed(templates: list[list[dict[str, Any]]]) -> None:
         if rtype not in compiled:
             compiled[rtype] = []
             for p in indexed_params(rtype):
-                text = exprs.get((rtype, p.code)) or exprs.get(("Resource", p.code)) or exprs.get(("DomainResource", p.code))
-                if text:
+                source = (exprs.get((rtype, p.code)) or exprs.get(("Resource", p.code))
+                          or exprs.get(("DomainResource", p.code)))
+                if source:
                     with contextlib.suppress(Exception):  # a few expressions fhirpathpy cannot parse
-                        compiled[rtype].append(fp_compile(text, models["r4"]))
+                        compiled[rtype].append(fp_compile(source, models["r4"]))
     start = time.perf_counter()
     for r in sample:
         for fn in compiled[r["resourceType"]]:

@@ -38,7 +38,9 @@ def _cap(type_name: str) -> str:
 
 def _split_top(expression: str, sep: str) -> list[str]:
     """Split on `sep` outside parentheses and quotes."""
-    parts, depth, quote, cur = [], 0, False, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, False
     i = 0
     while i < len(expression):
         c = expression[i]

@@ -11,6 +11,7 @@ the index rows' tenant, so a chain cannot reveal another facility's records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -43,7 +44,7 @@ TERMINOLOGY_MODIFIERS = {"in", "not-in", "below", "above"}
 @dataclass(frozen=True)
 class Cond:
     sql: str
-    params: list[object]
+    params: list[Any]
 
 
 class Compiler:
@@ -74,7 +75,7 @@ class Compiler:
             raise unsupported(criterion.raw, "this special parameter is not supported")
         return param
 
-    def _index_ids(self, kind: str, rtype: str, code: str, where: str, params: list[object], nested: bool) -> Cond:
+    def _index_ids(self, kind: str, rtype: str, code: str, where: str, params: list[Any], nested: bool) -> Cond:
         a = self._alias()
         tenant = self._tenant_sql(a) if nested else Cond("", [])
         sql = (f"SELECT {a}.resource_id FROM {TABLES[kind]} {a} WHERE {a}.resource_type = %s AND {a}.param = %s"
@@ -124,7 +125,7 @@ class Compiler:
             params.extend(p)
         return self._index_ids(kind, rtype, code, " OR ".join(wheres), params, nested)
 
-    def value_sql(self, kind: str, raw: str, mod: str, value: str, param: SearchParam, a: str = "{a}") -> tuple[str, list[object]]:
+    def value_sql(self, kind: str, raw: str, mod: str, value: str, param: SearchParam, a: str = "{a}") -> tuple[str, list[Any]]:
         if kind == "string":
             return matchers.string_match(raw, a, mod, value, self.vendor)
         if kind == "token":
@@ -142,7 +143,7 @@ class Compiler:
         raise unsupported(raw, f"{kind} parameters are not supported")
 
     # --- reference ---------------------------------------------------------------------------------
-    def _reference_value(self, raw: str, a: str, mod: str, value: str, param: SearchParam) -> tuple[str, list[object]]:
+    def _reference_value(self, raw: str, a: str, mod: str, value: str, param: SearchParam) -> tuple[str, list[Any]]:
         text = unescape(value)
         if text.startswith(self.base_url + "/"):
             text = text[len(self.base_url) + 1 :]
@@ -271,7 +272,7 @@ class Compiler:
         return Cond(f"({' OR '.join(wheres)})", params)
 
     @staticmethod
-    def _last_updated(alias: str, prefix: str, rng: tuple[int, int]) -> tuple[str, list[object]]:
+    def _last_updated(alias: str, prefix: str, rng: tuple[int, int]) -> tuple[str, list[Any]]:
         """_lastUpdated on the resource row's own column: the instant as a one-point range."""
         col = f"{alias}.last_updated"
         sql, p = matchers.date_range_match(col, col, prefix, (rng[0], rng[1] + 1))

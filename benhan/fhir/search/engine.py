@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -182,7 +182,7 @@ class _Search:
     def readable(self, rtype: str) -> bool:
         return any(s.allows(rtype, READ) for s in self.repo.actor.scopes)
 
-    def visible(self, alias: str) -> tuple[str, list[object]]:
+    def visible(self, alias: str) -> tuple[str, list[Any]]:
         """Tenancy, and for patient-context tokens their patients' compartments, on alias."""
         sql, params = "", []
         if self.tenants is not None:
@@ -197,9 +197,10 @@ class _Search:
         return sql, params
 
     # --- building -----------------------------------------------------------------------------
-    def where(self, criteria: list[Criterion], types: list[str] | None = None) -> tuple[str, list[object]]:
+    def where(self, criteria: list[Criterion], types: list[str] | None = None) -> tuple[str, list[Any]]:
         self.filtered = bool(criteria or self.compartment)
-        clauses, params = ["r.deleted = %s"], [False]
+        clauses: list[str] = ["r.deleted = %s"]
+        params: list[Any] = [False]
         if self.rtype:
             clauses.insert(0, "r.resource_type = %s")
             params.insert(0, self.rtype)
@@ -279,14 +280,14 @@ class _Search:
             reverse = "b" in page
             if not count_only:
                 cursor_values = page.get("a") or page.get("b")
-                keyset, kparams = "", []
+                keyset, kparams = "", cast(list[Any], [])
                 if cursor_values is not None:
                     values = [self._db_value(k, sorting.decode_value(v)) for k, v in zip(keys, cursor_values, strict=True)]
                     cond, kparams = sorting.after(keys, values, reverse=reverse)
                     keyset = " AND " + cond
                 order, oparams = sorting.order_by(keys, reverse=reverse)
                 key_cols = "".join(f", {k.sql}" for k in keys)
-                key_params = [p for k in keys for p in k.params]
+                key_params: list[Any] = [p for k in keys for p in k.params]
                 if self.filtered:
                     # With criteria, the matches are found first (a materialised CTE the planner cannot
                     # fold into an ORDER BY ... LIMIT walk of the whole table), the page is chosen
@@ -326,12 +327,12 @@ class _Search:
                 else:
                     total = self._count(cursor, where_sql, where_params, "accurate" if count_only else ctl.total)
 
-        matches = [Entry(*row[:6], mode="match") for row in rows]
+        matches = [Entry(row[0], row[1], row[2], row[3], row[4], row[5], mode="match") for row in rows]
         entries = list(matches)
         if ctl.includes and matches:
             included = inc.resolve_includes(ctl.includes, [(e.resource_type, e.id) for e in matches],
                                             self.readable, self.visible)
-            entries += [Entry(*row, mode="include") for row in included]
+            entries += [Entry(row[0], row[1], row[2], row[3], row[4], row[5], mode="include") for row in included]
 
         base_path = self._path()
         plain = [(k, v) for k, v in self.params if k != "_page"]
@@ -354,7 +355,7 @@ class _Search:
         return result
 
     @staticmethod
-    def _count(cursor: Any, where_sql: str, where_params: list[object], mode: str) -> int | None:
+    def _count(cursor: Any, where_sql: str, where_params: list[Any], mode: str) -> int | None:
         """The number of matches: exact (`accurate`), the planner's estimate (`estimate`, PostgreSQL),
         or, when the client did not ask, exact up to COUNT_BOUND and otherwise left out, so a broad
         search does not pay for counting every match on every first page."""

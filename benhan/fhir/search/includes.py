@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -51,7 +52,7 @@ def parse_include(name: str, value: str) -> IncludeSpec:
     return IncludeSpec(reverse, source, param, target, bool(modifier))
 
 
-def _in_list(column: str, values: list[str]) -> tuple[str, list[object]]:
+def _in_list(column: str, values: list[str]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
@@ -65,7 +66,7 @@ def _by_type(keys: set[Key] | list[Key]) -> dict[str, list[str]]:
 Row = tuple[str, str, int, object, str, str]  # type, id, version, last_updated, tenant, content
 
 
-def _round(spec: IncludeSpec, sources: set[Key], visible: Callable[[str], tuple[str, list[object]]]) -> list[Row]:
+def _round(spec: IncludeSpec, sources: set[Key], visible: Callable[[str], tuple[str, list[Any]]]) -> list[Row]:
     """The visible, current resources the sources point at (forward) or that point at them (reverse):
     one query per source type, joining the reference index to fhir_resource."""
     found: list[Row] = []
@@ -103,7 +104,7 @@ def _round(spec: IncludeSpec, sources: set[Key], visible: Callable[[str], tuple[
 
 def resolve_includes(
     specs: list[IncludeSpec], matches: list[Key], readable: Callable[[str], bool],
-    visible: Callable[[str], tuple[str, list[object]]],
+    visible: Callable[[str], tuple[str, list[Any]]],
 ) -> list[Row]:
     seen: set[Key] = set(matches)
     included: list[Row] = []

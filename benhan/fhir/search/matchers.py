@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from benhan.vn.text import fold
 
@@ -22,7 +23,7 @@ from .params import split_unescaped, unescape
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
-Sql = tuple[str, list[object]]
+Sql = tuple[str, list[Any]]
 
 
 def like_escape(text: str) -> str:
@@ -33,7 +34,7 @@ def prefix_match(column: str, text: str, vendor: str) -> Sql:
     """`column` starts with `text`: LIKE on PostgreSQL (served by a pattern_ops index), and on SQLite
     the same LIKE plus a range the ordinary index can serve (SQLite's LIKE cannot use it)."""
     sql = f"{column} LIKE %s ESCAPE '\\'"
-    params: list[object] = [like_escape(text) + "%"]
+    params: list[Any] = [like_escape(text) + "%"]
     if vendor == "sqlite" and text:
         sql = f"{column} >= %s AND {column} < %s AND " + sql
         params = [text, text[:-1] + chr(ord(text[-1]) + 1), *params]

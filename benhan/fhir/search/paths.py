@@ -79,7 +79,7 @@ def _fhirpath_expression(text: str) -> Expression:
 
     def evaluate(resource: dict[str, Any]) -> list[Any]:
         try:
-            result = compiled(resource)
+            result = compiled(resource, {})
         except Exception:  # fhirpathpy raises bare Exceptions on functions it lacks (e.g. resolve())
             return []
         return [v for v in result if v is not None] if isinstance(result, list) else []

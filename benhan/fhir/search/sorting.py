@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .dates import NEG_INF, POS_INF
 from .definitions import params_for
@@ -67,8 +68,9 @@ def sort_key(rtype: str | None, spec: str, vendor: str) -> SortKey:
     return SortKey(f"COALESCE({sub}, %s)", (code, _LOW_NUM if desc else _HIGH_NUM), desc, "number")
 
 
-def order_by(keys: list[SortKey], reverse: bool = False) -> tuple[str, list[object]]:
-    parts, params = [], []
+def order_by(keys: list[SortKey], reverse: bool = False) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    params: list[Any] = []
     for k in keys:
         desc = k.desc != reverse
         parts.append(f"{k.sql} {'DESC' if desc else 'ASC'}")
@@ -76,7 +78,7 @@ def order_by(keys: list[SortKey], reverse: bool = False) -> tuple[str, list[obje
     return ", ".join(parts), params
 
 
-def after(keys: list[SortKey], values: list[object], reverse: bool = False) -> tuple[str, list[object]]:
+def after(keys: list[SortKey], values: list[Any], reverse: bool = False) -> tuple[str, list[Any]]:
     """Rows strictly after (or, reversed, before) the row whose keys had `values`, in key order."""
     ors, params = [], []
     for i, key in enumerate(keys):

@@ -8,6 +8,7 @@ its table in models.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -182,7 +183,7 @@ def uri_values(value: Any) -> list[tuple[str]]:
     return []
 
 
-EXTRACTORS = {
+EXTRACTORS: dict[str, Callable[[Any], list[tuple[Any, ...]]]] = {
     "string": string_values,
     "token": token_values,
     "reference": reference_values,
