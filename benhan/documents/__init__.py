@@ -37,6 +37,10 @@ verify(repo, document) -> Verification
     who signed, when, chain to a trusted root, validity at signing time, revocation, PDF intact,
     FHIR content unchanged (`changed_resources`, "nội dung đã thay đổi sau khi ký"); `.ok`, `.problems`.
 
+check_signed_pdf(pdf_bytes, moment=None) -> PdfCheck
+    the PDF alone (e.g. a referral paper received from another facility): intact, chain trusted
+    by our anchors, signer certificate, signer-reported time or trusted timestamp.
+
 signed_pdf(repo, document, interaction="download") -> bytes
     the signed bytes, read through the repository (access decided on the DocumentReference, then
     the Binary), with a "download"/"print" audit entry.
@@ -58,6 +62,7 @@ _EXPORTS = {
     "signed_pdf": ".sign",
     "verify": ".verification",
     "Verification": ".verification",
+    "check_signed_pdf": ".verification",
     "render_pdf": ".pdf.render",
     "SigningError": ".signing.keys",
     "RemoteSigningRejected": ".signing.remote",

@@ -14,7 +14,7 @@ import asyncio
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
@@ -124,27 +124,62 @@ def _check_bytes(result: Verification, doc: SignedDocument, docref: dict[str, An
         result.problems.append("tệp PDF lưu trữ khác với tệp đã ký (mã băm không khớp)")
 
 
-def _check_pdf(result: Verification, pdf: bytes, signed_at: datetime) -> x509.Certificate | None:
+@dataclass
+class PdfCheck:
+    """What the PDF alone proves: pyhanko's view of its last signature, with no help from our records."""
+
+    intact: bool = False  # signature matches the bytes, and covers the whole file
+    chain_trusted: bool = False  # pyhanko's path validation to our anchors at `moment`
+    certificate: x509.Certificate | None = None
+    signer_reported_time: datetime | None = None  # the signer's own claim (PAdES-B-B)
+    timestamp: datetime | None = None  # a TSA's time (PAdES-B-T)
+    timestamp_trusted: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def signing_moment(self) -> datetime | None:
+        return self.timestamp if self.timestamp and self.timestamp_trusted else self.signer_reported_time
+
+
+def check_signed_pdf(pdf: bytes, moment: datetime | None = None) -> PdfCheck:
+    """Check a signed PDF's last signature; `moment` defaults to the time the signature claims.
+
+    Usable on any PDF (one received from another facility, one a patient brings): nothing here
+    needs the document to have been signed on this server.
+    """
+    check = PdfCheck()
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures
         if not signatures:
-            result.problems.append("tệp PDF không có chữ ký số")
-            return None
-        status = validate_pdf_signature(signatures[-1], _context(signed_at), ts_validation_context=_context(signed_at))
+            check.problems.append("tệp PDF không có chữ ký số")
+            return check
+        signature = signatures[-1]
+        check.signer_reported_time = signature.self_reported_timestamp
+        at = moment or check.signer_reported_time or datetime.now(UTC)
+        status = validate_pdf_signature(signature, _context(at), ts_validation_context=_context(at))
     except Exception as exc:  # a damaged file fails in the parser, in many ways: all mean "not intact"
-        result.problems.append(f"chữ ký số trên tệp PDF không kiểm tra được (tệp bị hỏng hoặc bị sửa): {exc}")
-        return None
+        check.problems.append(f"chữ ký số trên tệp PDF không kiểm tra được (tệp bị hỏng hoặc bị sửa): {exc}")
+        return check
     if status.timestamp_validity is not None:
-        result.timestamp = status.timestamp_validity.timestamp
-        result.timestamp_trusted = bool(status.timestamp_validity.intact and status.timestamp_validity.valid
-                                        and status.timestamp_validity.trusted)
-        if not result.timestamp_trusted:
-            result.problems.append("dấu thời gian trên chữ ký không hợp lệ hoặc không do đơn vị tin cậy cấp")
-    result.pdf_intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
-    if not result.pdf_intact:
-        result.problems.append("chữ ký số trên tệp PDF không còn toàn vẹn: tệp đã bị sửa sau khi ký")
-    return x509.load_der_x509_certificate(status.signing_cert.dump())
+        check.timestamp = status.timestamp_validity.timestamp
+        check.timestamp_trusted = bool(status.timestamp_validity.intact and status.timestamp_validity.valid
+                                       and status.timestamp_validity.trusted)
+        if not check.timestamp_trusted:
+            check.problems.append("dấu thời gian trên chữ ký không hợp lệ hoặc không do đơn vị tin cậy cấp")
+    check.intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+    if not check.intact:
+        check.problems.append("chữ ký số trên tệp PDF không còn toàn vẹn: tệp đã bị sửa sau khi ký")
+    check.chain_trusted = bool(status.trusted)
+    check.certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
+    return check
+
+
+def _check_pdf(result: Verification, pdf: bytes, signed_at: datetime) -> x509.Certificate | None:
+    check = check_signed_pdf(pdf, signed_at)
+    result.pdf_intact = check.intact
+    result.timestamp, result.timestamp_trusted = check.timestamp, check.timestamp_trusted
+    result.problems += check.problems
+    return check.certificate
 
 
 def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: datetime) -> None:

@@ -14,7 +14,7 @@ from benhan.documents.models import SignedDocument, SigningCredential, TrustAnch
 from benhan.documents.pki.authority import Validity, issue_user_certificate
 from benhan.documents.signing.jws import canonical_json
 from benhan.documents.signing.keys import SigningError
-from benhan.documents.verification import CONTENT_CHANGED
+from benhan.documents.verification import CONTENT_CHANGED, check_signed_pdf
 from benhan.fhir.errors import FhirError
 from benhan.fhir.models import ResourceRow
 from benhan.fhir.repository import Repository
@@ -220,3 +220,15 @@ def test_a_resource_can_be_signed_at_an_older_version(repo: Repository, doctor: 
     doc = sign_document(repo, doctor, "visit_record", refs)
     result = verify(repo, doc)
     assert result.fhir_signature_valid and result.changed_resources == [condition.reference]
+
+
+def test_a_signed_pdf_checks_on_its_own_as_a_receiving_facility_would(
+        repo: Repository, doctor: User, credential: SigningCredential, visit: dict[str, Any]) -> None:
+    doc = sign_document(repo, doctor, "discharge", visit["refs"])
+    pdf = pdf_of(repo, doc)
+    check = check_signed_pdf(pdf)
+    assert check.intact and check.chain_trusted and not check.problems
+    assert check.certificate is not None and "Trần Văn Bình" in check.certificate.subject.rfc4514_string()
+    assert check.signing_moment is not None and abs((check.signing_moment - doc.signed_at).total_seconds()) < 5
+    assert not check_signed_pdf(pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)).intact
+    assert check_signed_pdf(b"%PDF-1.7 not signed").problems
