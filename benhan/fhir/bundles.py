@@ -23,7 +23,14 @@ from . import conditional
 from .errors import FhirError, Issue, operation_outcome
 from .repository import Repository, validate
 from .rest import interactions, render
-from .rest.messages import RETURN_MINIMAL, RETURN_OUTCOME, RETURN_REPRESENTATION, FhirRequest, FhirResult
+from .rest.messages import (
+    RETURN_MINIMAL,
+    RETURN_OUTCOME,
+    RETURN_REPRESENTATION,
+    FhirRequest,
+    FhirResult,
+    parse_etag,
+)
 from .rest.routing import Route, parse_path
 from .store import Stored, format_instant, new_id
 
@@ -124,8 +131,6 @@ def _parse_entries(bundle: dict[str, Any], req: FhirRequest) -> list[Entry]:
 
 
 def _etag(value: Any, index: int) -> int | None:
-    from .rest.messages import parse_etag
-
     return parse_etag(value if isinstance(value, str) else None, f"Bundle.entry[{index}].request.ifMatch")
 
 
@@ -287,20 +292,12 @@ def _response_entry(entry: Entry, prefer: str, base: str) -> bytes:
         response["etag"] = result.headers["ETag"]
     if result.body is not None:
         if result.status >= 400:
-            response["outcome"] = _Raw(result.body)
+            response["outcome"] = orjson.Fragment(result.body)  # already-serialised OperationOutcome
         else:
             resource = result.body
     elif prefer == RETURN_OUTCOME and result.issues:
         resource = render.outcome_bytes(result.issues)
-    return render.entry_bytes(full_url=full_url, resource=resource, response=_with_raw(response))
-
-
-class _Raw(bytes):
-    """Already-serialised JSON inside a dict we serialise (an entry's OperationOutcome)."""
-
-
-def _with_raw(response: dict[str, object]) -> dict[str, object]:
-    return {k: (orjson.Fragment(bytes(v)) if isinstance(v, _Raw) else v) for k, v in response.items()}
+    return render.entry_bytes(full_url=full_url, resource=resource, response=response)
 
 
 def process_bundle(repo: Repository, req: FhirRequest) -> FhirResult:
