@@ -12,6 +12,7 @@ generator (same data every run) and `out` for progress lines.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,10 +71,11 @@ def run(out: Callable[[str], None] = print, *, patients: int = 200, seed: int = 
 
     context = DemoContext(out, random.Random(seed), patients)
     for name, step in list(STEPS):
-        out(f"· {name}")
+        started = time.monotonic()
         # One transaction per step: thousands of small commits would each wait for the disk.
         with transaction.atomic():
             step(context)
+        out(f"· {name} ({time.monotonic() - started:.1f} s)")
     return context
 
 
