@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # Modules imported when a worker first looks a kind up; each registers its handlers.
 HANDLER_MODULES = [
     "benhan.fhir.bulk.tasks",
+    "benhan.exchange.tasks",
 ]
 
 Runner = Callable[["JobContext"], Any]

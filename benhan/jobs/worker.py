@@ -130,6 +130,11 @@ class Worker:
         except LeaseLost:
             log.warning("%s: lease lost to another worker; stopped", job)
         except Exception as exc:
+            if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                # Cancelled under its feet (e.g. its files removed): an end, not a failure to retry.
+                if queue.mark_cancelled(job, self.worker_id):
+                    _finalise(kind.on_cancelled, job, "cancelled")
+                return
             log.warning("%s attempt %s failed", job, job.attempts, exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
             if queue.fail_attempt(job, self.worker_id, error) == queue.FAILED:

@@ -34,6 +34,12 @@ def _cancel_me(ctx: JobContext) -> None:
     ctx.heartbeat(force=True)
 
 
+@job_handler("tests.cancelled_then_crash", on_cancelled=lambda job, why: finalised.append((job.pk, why)))
+def _cancelled_then_crash(ctx: JobContext) -> None:
+    queue.cancel(ctx.job.pk)
+    raise FileNotFoundError("the cancelled job's files were removed under it")
+
+
 @pytest.fixture(autouse=True)
 def _reset() -> None:
     runs.clear()
@@ -168,3 +174,11 @@ def test_a_worker_restricted_to_some_kinds_leaves_the_others_queued() -> None:
     Worker("w", kinds=["tests.ok"]).run(burst=True)
     assert Job.objects.get(pk=mine.pk).status == "succeeded"
     assert Job.objects.get(pk=other.pk).status == "queued"
+
+
+def test_a_job_that_crashes_after_being_cancelled_ends_cancelled_not_retried() -> None:
+    job = queue.enqueue("tests.cancelled_then_crash")
+    Worker("w").run(burst=True)
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.last_error == ""
+    assert finalised == [(job.pk, "cancelled")]

@@ -103,9 +103,13 @@ def _where(repo: Repository, q: EverythingQuery, types: list[str]) -> tuple[str,
         sql, p = _in("r.tenant", sorted(tenants))
         clauses.append(sql)
         params += p
-    sql, p = _in("r.resource_type", types)
-    clauses.append(sql)
-    params += p
+    # Only when some compartment types are excluded, and for one patient on the membership side:
+    # a type list on fhir_resource made PostgreSQL hash-join the whole table (127 ms, not 15 ms).
+    type_filter = None if set(types) == in_patient_compartment_types() else types
+    if type_filter is not None and q.patient_id is None:
+        sql, p = _in("r.resource_type", type_filter)
+        clauses.append(sql)
+        params += p
     if q.since is not None:
         clauses.append("r.last_updated >= %s")
         params.append(_db_datetime(q.since))
@@ -114,6 +118,10 @@ def _where(repo: Repository, q: EverythingQuery, types: list[str]) -> tuple[str,
     if q.patient_id is not None:
         member.append("c.patient_id = %s")
         member_params.append(q.patient_id)
+        if type_filter is not None:
+            sql, p = _in("c.resource_type", type_filter)
+            member.append(sql)
+            member_params += p
     elif repo.actor.patient_context_only:
         sql, p = _in("c.patient_id", sorted(repo.actor.patient_ids) or [""])
         member.append(sql)

@@ -176,32 +176,30 @@ def _visible_rows(export: ExportRequest) -> QuerySet[ResourceRow]:
     return rows
 
 
-def export_types(export: ExportRequest) -> list[str]:
-    """The types this export writes, Patient first: those asked for, else every type present that the
-    caller may read (for Patient and Group exports, only Patient-compartment types)."""
-    if export.types:
-        types = set(export.types)
-    else:
-        tenants = None if export.facilities is None else [*export.facilities, ""]
-        if export.level == "system":
-            rows = ResourceRow.objects.filter(deleted=False)
-            if tenants is not None:
-                rows = rows.filter(tenant__in=tenants)
-            types = set(rows.values_list("resource_type", flat=True).distinct())
-        else:
-            members = CompartmentMember.objects.all()
-            if tenants is not None:
-                members = members.filter(tenant__in=tenants)
-            if export.patient_ids is not None:
-                members = members.filter(patient_id__in=export.patient_ids)
-            types = set(members.values_list("resource_type", flat=True).distinct())
-        if export.scope_types is not None:
-            types &= set(export.scope_types)
-    return sorted(types, key=lambda t: (t != "Patient", t))
+def export_types(export: ExportRequest) -> list[str] | None:
+    """The types to export: those asked for, narrowed to the caller's scopes (and, for Patient and
+    Group exports, to Patient-compartment types); None when no type restriction applies."""
+    types: set[str] | None = set(export.types) if export.types else None
+    if export.scope_types is not None:
+        types = set(export.scope_types) if types is None else types & set(export.scope_types)
+    if export.level != "system":
+        compartment = in_patient_compartment_types()
+        types = set(compartment) if types is None else types & compartment
+    return None if types is None else sorted(types)
 
 
-def rows_of_type(export: ExportRequest, rtype: str) -> QuerySet[ResourceRow]:
-    return _visible_rows(export).filter(resource_type=rtype)
+def rows_to_export(export: ExportRequest) -> QuerySet[ResourceRow]:
+    rows = _visible_rows(export)
+    types = export_types(export)
+    if types is not None and (export.level == "system" or set(types) != in_patient_compartment_types()):
+        rows = rows.filter(resource_type__in=types)
+    return rows
+
+
+def output_files(export: ExportRequest) -> list[dict[str, Any]]:
+    """Files written so far (all of them once completed), Patient first, then by type and part."""
+    files = [f for f in (export.output or {}).get("files", []) if f["count"]]
+    return sorted(files, key=lambda f: (f["type"] != "Patient", f["type"], f["name"]))
 
 
 # --- status, cancellation, files -------------------------------------------------------------------
@@ -219,7 +217,7 @@ def owned_export(actor: Actor, export_id: str) -> ExportRequest:
 
 
 def manifest(export: ExportRequest) -> dict[str, Any]:
-    outputs = [f for rtype in export_types_done(export) for f in export.output[rtype]["files"]]
+    outputs = output_files(export)
     return {
         "transactionTime": format_instant(export.transaction_time),
         "request": export.request_url,
@@ -230,19 +228,12 @@ def manifest(export: ExportRequest) -> dict[str, Any]:
     }
 
 
-def export_types_done(export: ExportRequest) -> list[str]:
-    return sorted(export.output, key=lambda t: (t != "Patient", t))
-
-
 def progress_text(export: ExportRequest) -> str:
     job = export.job
     if job is None or job.status == "queued":
         return "queued" if not (job and job.attempts) else f"waiting to retry (attempt {job.attempts + 1})"
     p = job.progress or {}
-    if not p:
-        return "starting"
-    return (f"{p.get('types_done', 0)} of {p.get('types_total', '?')} types done, "
-            f"{p.get('resources', 0)} resources written; now {p.get('type', '')}")
+    return f"{p['resources']} resources written" if "resources" in p else "starting"
 
 
 def status_response(export: ExportRequest, now: datetime | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -289,8 +280,7 @@ def cancel_export(export: ExportRequest) -> None:
 
 def file_path(export: ExportRequest, name: str) -> Path:
     """The file behind a manifest URL; 404 unless the export lists it and it is still kept."""
-    listed = {f["name"] for rtype in export.output for f in export.output[rtype]["files"]} | {
-        e["name"] for e in export.errors}
+    listed = {f["name"] for f in output_files(export)} | {e["name"] for e in export.errors}
     kept = export.status in (Status.COMPLETED, Status.FAILED) and (
         export.expires_at is None or export.expires_at > timezone.now())
     if not kept or name not in listed:

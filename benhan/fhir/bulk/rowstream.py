@@ -1,4 +1,4 @@
-"""Stream one text column of a queryset in chunks, in constant memory, as fast as the database sends it.
+"""Stream the rows of a `values_list` queryset in chunks, in constant memory, as fast as the database sends it.
 
 On PostgreSQL a worker reads through its own connection: a server-side cursor inside one
 read-only REPEATABLE READ transaction (one snapshot for the whole export). Django's own
@@ -18,12 +18,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-ChunkReader = Callable[[QuerySet[Any]], Iterator[list[str]]]
+ChunkReader = Callable[[QuerySet[Any]], Iterator[list[Any]]]
 
 
 def _django_chunks(size: int) -> ChunkReader:
-    def read(qs: QuerySet[Any]) -> Iterator[list[str]]:
-        chunk: list[str] = []
+    def read(qs: QuerySet[Any]) -> Iterator[list[Any]]:
+        chunk: list[Any] = []
         for value in qs.iterator(chunk_size=size):
             chunk.append(value)
             if len(chunk) >= size:
@@ -37,7 +37,7 @@ def _django_chunks(size: int) -> ChunkReader:
 
 @contextmanager
 def chunk_reader(size: int = 2000) -> Iterator[ChunkReader]:
-    """A function turning a `values_list(<one column>, flat=True)` queryset into lists of values."""
+    """A function turning a (non-flat) `values_list(...)` queryset into lists of row tuples."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield _django_chunks(size)
         return
@@ -49,12 +49,12 @@ def chunk_reader(size: int = 2000) -> Iterator[ChunkReader]:
         own.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         own.read_only = True
 
-        def read(qs: QuerySet[Any]) -> Iterator[list[str]]:
+        def read(qs: QuerySet[Any]) -> Iterator[list[Any]]:
             sql, params = qs.query.sql_with_params()
             with own.cursor(name=f"bulk_{uuid.uuid4().hex}") as cur:
                 cur.execute(sql, params)
                 while rows := cur.fetchmany(size):
-                    yield [row[0] for row in rows]
+                    yield rows
 
         yield read
     finally:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from benhan.fhir.bulk import export as exports
 from benhan.fhir.bulk.models import ExportRequest
+from benhan.fhir.bulk.ndjson_files import NdjsonFiles
 from benhan.fhir.errors import FhirError
 from benhan.fhir.repository import Repository
 from benhan.jobs import queue
@@ -158,23 +159,29 @@ def test_a_type_outside_the_tokens_scopes_is_refused(repo: Repository, make_acto
 
 def test_a_job_whose_worker_died_is_reclaimed_and_each_resource_written_once(repo: Repository, loaded: list[str]) -> None:
     export = _start(repo)
-    # A worker claims the job, writes Patient files, records Patient as done, then dies mid-Observation.
+    # A worker claims the job, writes and records the first 100 rows, writes 20 more (unrecorded),
+    # leaves a stray file, and dies.
     dead = queue.claim("dead-worker")
     assert dead is not None
-    folder = exports.export_dir(export)
-    folder.mkdir(parents=True)
-    half_written = folder / "Observation-1.a1.ndjson"
-    half_written.write_text('{"resourceType":"Observation","id":"partial"}\n')
-    patients = list(exports.rows_of_type(export, "Patient").values_list("content", flat=True))
-    (folder / "Patient-1.a1.ndjson").write_text("\n".join(patients) + "\n")
-    ExportRequest.objects.filter(pk=export.pk).update(
-        output={"Patient": {"files": [{"type": "Patient", "name": "Patient-1.a1.ndjson", "count": len(patients)}]}})
+    rows = list(exports.rows_to_export(export).order_by("id").values_list("id", "resource_type", "content")[:120])
+    files = NdjsonFiles(exports.export_dir(export), 1, 100_000)
+    for _, rtype, content in rows[:100]:
+        files.write(rtype, [content])
+    files.flush()
+    ExportRequest.objects.filter(pk=export.pk).update(output={"cursor": rows[99][0], "files": files.state()})
+    for _, rtype, content in rows[100:]:
+        files.write(rtype, [content])
+    files.close()
+    stray = exports.export_dir(export) / "Observation-9.a1.ndjson"
+    stray.write_text('{"resourceType":"Observation","id":"partial"}\n')
     Job.objects.filter(pk=dead.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     _run()
     refs = _refs(_exported(export))
     assert set(refs.values()) == {1} and "Observation/partial" not in refs
-    assert sum(1 for r in refs if r.startswith("Patient/")) == len(loaded)
-    assert not half_written.exists()  # the dead attempt's stray file is removed
+    expected = {f"{r['resourceType']}/{r['id']}" for p in synthea.bundle_paths()[:2] for r in synthea.resources_of(p)}
+    assert set(refs) == expected
+    assert sorted(p.name for p in exports.export_dir(export).iterdir()) == sorted(
+        f["name"] for f in exports.output_files(ExportRequest.objects.get(pk=export.pk)))
     job = Job.objects.get(pk=dead.pk)
     assert job.status == "succeeded" and job.attempts == 2
 
@@ -187,7 +194,7 @@ def test_an_export_that_keeps_failing_ends_failed_with_an_error_file(repo: Repos
     def broken(*args: Any) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(tasks, "_write_type", broken)
+    monkeypatch.setattr(tasks.NdjsonFiles, "write", broken)
     export = _start(repo)
     for _ in range(10):
         _run()
@@ -247,20 +254,20 @@ def test_cancelling_a_completed_export_removes_its_files(repo: Repository) -> No
     assert not exports.export_dir(export).exists()
 
 
-def test_a_running_export_cancelled_stops_at_the_next_heartbeat_and_leaves_no_files(repo: Repository, loaded: list[str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_export_cancelled_stops_at_its_next_lease_renewal_and_leaves_no_files(repo: Repository, loaded: list[str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from benhan.fhir.bulk import tasks
 
     monkeypatch.setattr(tasks, "CHUNK", 10)
     export = _start(repo)
-    real_write = tasks._write_type
+    real_write = tasks.NdjsonFiles.write
 
-    def write_then_cancel(ctx, exp, rtype, progress, reader):  # type: ignore[no-untyped-def]
-        files = real_write(ctx, exp, rtype, progress, reader)
-        exports.cancel_export(ExportRequest.objects.get(pk=exp.pk))  # DELETE arrives mid-export
-        ctx.heartbeat(force=True)
-        return files
+    def write_then_cancel(self, rtype, lines):  # type: ignore[no-untyped-def]
+        real_write(self, rtype, lines)
+        if export.status == "accepted":
+            exports.cancel_export(ExportRequest.objects.get(pk=export.pk))  # DELETE arrives mid-export
+            export.status = "cancelled"
 
-    monkeypatch.setattr(tasks, "_write_type", write_then_cancel)
+    monkeypatch.setattr(tasks.NdjsonFiles, "write", write_then_cancel)
     _run()
     export.refresh_from_db()
     assert export.status == "cancelled" and export.job is not None and export.job.status == "cancelled"

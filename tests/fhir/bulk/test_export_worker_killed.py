@@ -25,23 +25,26 @@ from benhan.jobs.worker import Worker
 
 pytestmark = pytest.mark.slow
 
-# The doomed worker writes the Patient file, records it, writes the next type's file and then hangs
-# (as a process stuck on a dead disk would) until it is killed.
+# The doomed worker writes and records one chunk, writes part of the next (unrecorded) and then
+# hangs (as a process stuck on a dead disk would) until it is killed.
 DOOMED_WORKER = """
 import sys, time
 import django
 django.setup()
 from benhan.fhir.bulk import tasks
 from benhan.jobs.worker import Worker
-real = tasks._write_type
-def write_then_hang(ctx, export, rtype, progress, reader):
-    files = real(ctx, export, rtype, progress, reader)
-    if rtype != "Patient":
+tasks.CHUNK = 5
+tasks.CHECKPOINT_RESOURCES = 5  # record the position after every chunk
+real = tasks.NdjsonFiles.write
+calls = []
+def write_then_hang(self, rtype, lines):
+    real(self, rtype, lines)
+    calls.append(rtype)
+    if len(calls) == 3:  # first write of the second chunk, after one recorded checkpoint
+        self.flush()
         open(sys.argv[1], "w").write(rtype)
         time.sleep(600)
-    return files
-tasks._write_type = write_then_hang
-tasks.CHECKPOINT_RESOURCES = 1  # record every finished type, so the rescuer resumes after Patient
+tasks.NdjsonFiles.write = write_then_hang
 Worker("doomed", lease_seconds=1).run(burst=True)
 """
 
@@ -84,7 +87,8 @@ def test_a_sigkilled_worker_is_replaced_and_the_export_has_each_resource_once(
             proc.kill()
     job = Job.objects.get(pk=export.job_id)
     assert job.status == "running" and job.lease_owner == "doomed"  # stuck, as after a crash
-    assert list(ExportRequest.objects.get(pk=export.pk).output) == ["Patient"]
+    recorded = ExportRequest.objects.get(pk=export.pk).output
+    assert recorded["cursor"] > 0 and sum(f["count"] for f in recorded["files"]) == 5
     while Job.objects.get(pk=job.pk).lease_expires_at > timezone.now():
         time.sleep(0.1)
     Worker("rescuer").run(burst=True)

@@ -16,13 +16,13 @@ def test_committed_rows_stream_in_chunks_of_the_asked_size(transactional_db: Non
     expected = _rows()
     assert not connection.in_atomic_block
     with chunk_reader(3) as read:
-        chunks = list(read(ResourceRow.objects.order_by("id").values_list("content", flat=True)))
+        chunks = list(read(ResourceRow.objects.order_by("id").values_list("content")))
     assert [len(c) for c in chunks] == [3, 3, 1]
-    assert [v for c in chunks for v in c] == expected
+    assert [row[0] for c in chunks for row in c] == expected
 
 
 def test_inside_a_transaction_the_reader_sees_that_transactions_rows(db: None) -> None:
     expected = _rows()
     with chunk_reader(5) as read:
-        chunks = list(read(ResourceRow.objects.order_by("id").values_list("content", flat=True)))
-    assert [v for c in chunks for v in c] == expected
+        chunks = list(read(ResourceRow.objects.order_by("id").values_list("content")))
+    assert [row[0] for c in chunks for row in c] == expected
