@@ -109,3 +109,19 @@ def test_a_pharmacist_session_cannot_create_a_patient(db: None) -> None:
     client = Client()
     client.force_login(_staff("pharmacist"))
     assert create(client).status_code == 403
+
+
+def test_a_staff_session_writes_for_the_facility_chosen_in_the_ui(db: None) -> None:
+    from benhan.accounts.actors import SESSION_FACILITY_KEY
+    from benhan.accounts.models import Facility
+
+    user = _staff("doctor")
+    second = Facility.objects.create(code="00002", name="Trạm y tế 2")
+    user.extra_facilities.add(second)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_FACILITY_KEY] = "00002"
+    session.save()
+    pid = create(client).json()["id"]
+    assert ResourceRow.objects.get(resource_id=pid).tenant == "00002"

@@ -134,6 +134,12 @@ def facility_for(actor: Actor, request: HttpRequest) -> str:
         if actor.facilities is not None and named not in actor.facilities:
             raise FhirError(403, [Issue("forbidden", f"this caller may not act for facility {named}")])
         return named
+    if actor.kind == "user" and "HTTP_AUTHORIZATION" not in request.META:
+        # A staff session acts for the facility chosen in the UI, as every screen does.
+        from benhan.accounts.actors import current_facility
+
+        if chosen := current_facility(request):
+            return chosen
     if actor.facilities is None:
         return settings.DEFAULT_FACILITY
     if len(actor.facilities) == 1:
