@@ -35,8 +35,12 @@ def max_backoff() -> float:
 def enqueue(sender: str, destination: str, kind: str, body: dict[str, Any]) -> OutboxMessage:
     if not connection.in_atomic_block:
         raise RuntimeError("enqueue belongs inside the transaction of the change that causes the message")
-    return OutboxMessage.objects.create(sender=sender, destination=destination, kind=kind, body=body,
-                                        next_attempt_at=timezone.now())
+    from .tasks import book_delivery
+
+    message = OutboxMessage.objects.create(sender=sender, destination=destination, kind=kind, body=body,
+                                           next_attempt_at=timezone.now())
+    book_delivery()
+    return message
 
 
 @dataclass

@@ -97,3 +97,14 @@ def test_over_http_the_inbox_acknowledges_each_message(two_facilities: None, liv
     assert (report.delivered, report.dead) == (3, 1)
     assert OutboxMessage.objects.get(pk=bad.pk).status == OutboxMessage.Status.DEAD
     assert set(InboxMessage.objects.values_list("message_id", flat=True)) == {m.id for m in sent}
+
+
+def test_the_job_worker_delivers_the_outbox(two_facilities: None) -> None:
+    from benhan.jobs.models import Job
+    from benhan.jobs.worker import Worker
+
+    sent = _send("ping", {"n": 9})
+    assert Job.objects.filter(kind="exchange.deliver", status="queued").count() == 1
+    Worker(kinds=["exchange.deliver"]).run(burst=True)
+    sent.refresh_from_db()
+    assert sent.status == OutboxMessage.Status.DELIVERED
