@@ -62,7 +62,8 @@ class ExportRequest(models.Model):
     transaction_time = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
     job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="+")
-    # Types finished so far: {type: {"count": n, "file": name}}; lets a re-claimed job resume.
+    # Checkpoint: {"cursor": last row id written, "files": [{"type", "name", "count", "bytes"}]};
+    # lets a re-claimed job resume where the last recorded position left off (ndjson_files.py).
     output = models.JSONField(default=dict)
     errors = models.JSONField(default=list)  # [{"type": "OperationOutcome", "file": name, "count": n}]
     created_at = models.DateTimeField(auto_now_add=True)
