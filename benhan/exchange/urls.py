@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import pages, views
+
+app_name = "exchange"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("inbox", views.inbox, name="exchange-inbox"),
-    path("directory", views.directory, name="exchange-directory"),
+    path("inbox", views.inbox, name="inbox"),
+    path("directory", views.directory, name="directory"),
+    path("chuyen-den/", pages.incoming, name="incoming"),
+    path("chuyen-den/<str:task_id>/", pages.decide, name="decide"),
+    path("hang-doi/", pages.queues, name="queues"),
+    path("hang-doi/gui-lai/", pages.retry, name="retry"),
 ]

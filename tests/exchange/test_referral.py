@@ -135,3 +135,27 @@ def test_an_incomplete_referral_is_refused_in_vietnamese_and_nothing_is_sent(pro
     with pytest.raises(ReferralError, match=message):
         referral.refer(center, center_doctor, visit.encounter["id"], _referral_input(**change))
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_receiving_doctor_sees_and_accepts_the_referral_on_the_worklist_page(province: dict[str, Any]) -> None:
+    from django.test import Client
+
+    (center_doctor, center), (hospital_doctor, hospital) = province[CENTER], province[HOSPITAL]
+    patient = new_patient(center, name="Đỗ Văn Hải", cccd=CCCD, birth="02/05/1968")
+    visit = start_outpatient_visit(center, patient["id"], "PK1")
+    set_diagnoses(center, visit.encounter["id"], "I21.9", [])
+    sent = referral.refer(center, center_doctor, visit.encounter["id"], _referral_input())
+    _deliver()
+    client = Client()
+    client.force_login(hospital_doctor)
+    page = client.get("/exchange/chuyen-den/").content.decode()
+    assert "Đỗ Văn Hải" in page and "Trung tâm Y tế khu vực Sóc Sơn" in page
+    (task,) = referral.worklist(hospital)
+    assert client.post(f"/exchange/chuyen-den/{task['id']}/", {"action": "accept"}).status_code == 302
+    _deliver()
+    assert center.read("Task", sent.task["id"]).json()["status"] == "accepted"
+    admin = User.objects.create(username="qt.admin", facility=Facility.objects.get(code=CENTER),
+                                role=User.Role.FACILITY_ADMIN)
+    client.force_login(admin)
+    queues = client.get("/exchange/hang-doi/").content.decode()
+    assert "delivered" in queues and HOSPITAL in queues

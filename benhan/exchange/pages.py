@@ -1,0 +1,72 @@
+"""Staff pages of the exchange: incoming referrals, follow-ups, and the delivery queues."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from benhan.accounts.actors import repository_for_request
+from benhan.accounts.decorators import role_required
+from benhan.accounts.models import User
+
+from . import outbox, referral
+from .models import OutboxMessage
+from .referral import ReferralError
+
+CLINICAL = (User.Role.DOCTOR, User.Role.NURSE, User.Role.RECEPTIONIST)
+ADMINS = (User.Role.FACILITY_ADMIN,)
+
+
+def _rows(repo, tasks):  # type: ignore[no-untyped-def]
+    patients = {s.id: s.json() for s in repo.read_many(
+        "Patient", [t["for"]["reference"].split("/", 1)[1] for t in tasks if t.get("for")])}
+    rows = []
+    for t in tasks:
+        patient = patients.get(t.get("for", {}).get("reference", "/").split("/", 1)[1], {})
+        rows.append({"task": t, "from": (t.get("requester") or {}).get("display", ""),
+                     "patient": (patient.get("name") or [{}])[0].get("text", ""),
+                     "birth": patient.get("birthDate", ""), "status": t.get("businessStatus", {}).get("text", "")})
+    return rows
+
+
+@role_required(*CLINICAL)
+def incoming(request: HttpRequest) -> HttpResponse:
+    repo = repository_for_request(request)
+    return render(request, "exchange/incoming.html", {
+        "rows": _rows(repo, referral.worklist(repo)), "follow_ups": _rows(repo, referral.follow_up_worklist(repo))})
+
+
+@role_required(User.Role.DOCTOR)
+@require_POST
+def decide(request: HttpRequest, task_id: str) -> HttpResponse:
+    repo = repository_for_request(request)
+    try:
+        if request.POST.get("action") == "accept":
+            referral.accept(repo, task_id)
+            messages.success(request, _("Đã tiếp nhận người bệnh chuyển đến."))
+        else:
+            referral.reject(repo, task_id, str(request.POST.get("reason", "")))
+            messages.success(request, _("Đã từ chối; cơ sở chuyển sẽ nhận được lý do."))
+    except ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect("exchange:incoming")
+
+
+@role_required(*ADMINS)
+def queues(request: HttpRequest) -> HttpResponse:
+    counts = (OutboxMessage.objects.values("destination", "status").annotate(n=Count("id")).order_by("destination", "status"))
+    dead = OutboxMessage.objects.filter(status=OutboxMessage.Status.DEAD).order_by("-created")[:100]
+    failing = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, attempts__gt=0).order_by("next_attempt_at")[:100]
+    return render(request, "exchange/queues.html", {"counts": counts, "dead": dead, "failing": failing})
+
+
+@role_required(*ADMINS)
+@require_POST
+def retry(request: HttpRequest) -> HttpResponse:
+    n = outbox.retry_dead([str(i) for i in request.POST.getlist("message")])
+    messages.success(request, _("Đã đưa %(n)d tin vào hàng đợi gửi lại.") % {"n": n})
+    return redirect("exchange:queues")
