@@ -28,7 +28,8 @@ def search(model: type[E], query: str, limit: int = 20) -> list[E]:
     if not words:
         return list(active.order_by("code")[:limit])
     code_key = "".join(query.split()).upper()
-    by_code = list(active.filter(code__startswith=code_key).order_by("code")[:limit])
+    # A range on the indexed code column (not LIKE, which SQLite cannot serve from an index).
+    by_code = list(active.filter(code__gte=code_key, code__lt=code_key + "\uffff").order_by("code")[:limit])
     by_words = active
     for word in words:
         by_words = by_words.filter(_word_filter(word))
