@@ -98,3 +98,19 @@ def test_everything_for_another_facilitys_patient_is_403_over_http(system_actor,
     pid = _patient(Repository(system_actor, "00002"))
     response = fhir_client("system/*.read", facilities={"00001"}).get(f"/fhir/Patient/{pid}/$everything")
     assert response.status_code == 403
+
+
+def test_a_v2_post_kick_off_with_a_parameters_body_is_accepted(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+    _patient(repo)
+    client: Client = fhir_client("system/*.read")
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "_type", "valueString": "Condition"},
+        {"name": "_outputFormat", "valueString": "application/fhir+ndjson"},
+    ]}
+    kicked = client.post("/fhir/Patient/$export", orjson.dumps(body), content_type="application/fhir+json",
+                         headers=ASYNC)
+    assert kicked.status_code == 202
+    Worker("w").run(burst=True)
+    manifest = orjson.loads(client.get(_path(kicked["Content-Location"])).content)
+    assert [o["type"] for o in manifest["output"]] == ["Condition"]
+    assert manifest["request"].endswith("/fhir/Patient/$export")
