@@ -5,6 +5,7 @@ Plain functions over a Repository and the profile's Patient ids: the views only 
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,8 @@ from benhan.clinical.index import parse_moment
 from benhan.documents.kinds import KINDS
 from benhan.documents.models import SignedDocument
 from benhan.documents.records import KIND_SYSTEM
+from benhan.fhir.access import Actor
+from benhan.fhir.errors import FhirError, Issue
 from benhan.fhir.models import AuditRow
 from benhan.fhir.repository import Repository
 from benhan.fhir.search import search
@@ -128,17 +131,21 @@ def _number(value: Any) -> str:
 
 
 def range_text(observation: dict[str, Any]) -> str:
+    """The normal range as the lab printed it (with its unit), else built from the low and high values."""
     rng = (observation.get("referenceRange") or [{}])[0]
     if rng.get("text"):
         return str(rng["text"])
-    low, high = (rng.get("low") or {}).get("value"), (rng.get("high") or {}).get("value")
-    if low is not None and high is not None:
-        return f"{_number(low)} – {_number(high)}"
-    if high is not None:
-        return f"≤ {_number(high)}"
-    if low is not None:
-        return f"≥ {_number(low)}"
-    return ""
+    low, high = rng.get("low") or {}, rng.get("high") or {}
+    unit = str(high.get("unit") or low.get("unit") or "")
+    if low.get("value") is not None and high.get("value") is not None:
+        text = f"{_number(low['value'])} – {_number(high['value'])}"
+    elif high.get("value") is not None:
+        text = f"≤ {_number(high['value'])}"
+    elif low.get("value") is not None:
+        text = f"≥ {_number(low['value'])}"
+    else:
+        return ""
+    return f"{text} {unit}".strip()
 
 
 @dataclass
@@ -273,16 +280,23 @@ def papers(repo: Repository, patient_ids: frozenset[str]) -> list[Paper]:
 
 
 def download(repo: Repository, document_id: str) -> tuple[SignedDocument, bytes]:
-    """The signed PDF, if the patient's repository can read its DocumentReference (else FhirError 403/404)."""
-    from benhan.documents.sign import signed_pdf
-    from benhan.fhir.errors import FhirError, Issue
+    """The signed PDF, if the patient's repository can read its DocumentReference (else FhirError 403/404).
 
+    Access is decided on the DocumentReference, read by the patient's own repository (compartment
+    checked, refusals audited). The PDF itself is a Binary, which the R4 Patient compartment does not
+    include, so a patient-context actor can never read it directly: it is read by a system repository
+    only after that check, and only the Binary this very DocumentReference points to.
+    """
+    stored = repo.read("DocumentReference", document_id)
     document = SignedDocument.objects.filter(pk=document_id).first()
-    if document is None:
-        # Read through the repository anyway, so a probe for an id is audited like any other refusal.
-        repo.read("DocumentReference", document_id)
-        raise FhirError(404, [Issue("not-found", "no signed document with this id")])
-    return document, signed_pdf(repo, document, interaction="download")
+    attachment_urls = {str((c.get("attachment") or {}).get("url", "")) for c in stored.json().get("content") or ()}
+    if document is None or f"Binary/{document.binary_id}" not in attachment_urls:
+        raise FhirError(404, [Issue("not-found", "no signed PDF for this document")])
+    system = Repository(Actor.system("portal-download"), stored.tenant, purpose="PATRQT")
+    pdf = base64.b64decode(system.read("Binary", document.binary_id).json().get("data", ""))
+    repo.audit_event("download", resource_type="DocumentReference", resource_id=document_id,
+                     patient_id=document.patient_ref.removeprefix("Patient/"))
+    return document, pdf
 
 
 # --- who opened my record ------------------------------------------------------------------------
