@@ -122,24 +122,30 @@ class Repository:
         return stored
 
     def read_many(self, resource_type: str, resource_ids: list[str]) -> list[Stored]:
-        """Several resources of one type in one query, in the order asked; missing or deleted ones are left out.
+        """Several resources of one type in one query, in the order asked; missing or deleted ones are left out."""
+        return self.read_refs([(resource_type, i) for i in resource_ids])
 
-        One audit row covers the batch (the ids in `query`), so a chart page of 100 entries does not
-        write 100 rows; a resource of another facility refuses the whole batch, as a read would.
+    def read_refs(self, refs: list[tuple[str, str]]) -> list[Stored]:
+        """Resources of any types, (type, id) each, in one query and in the order asked; missing or
+        deleted ones are left out. Each is audited as a read would be, the rows inserted in one
+        statement; a resource this actor may not see refuses the whole batch.
         """
-        if not resource_ids:
+        if not refs:
             return []
-        with self._audited_denial("read", resource_type):
-            self.policy.check_type(self.actor, resource_type, READ)
-            found = {s.id: s for s in store.read_many(resource_type, resource_ids)}
-            ordered = [found[i] for i in dict.fromkeys(resource_ids) if i in found]
-            patients: set[str] = set()
-            for stored in ordered:
-                resource = stored.json()
+        for rtype in dict.fromkeys(t for t, _ in refs):
+            with self._audited_denial("read", rtype):
+                self.policy.check_type(self.actor, rtype, READ)
+        found = {(s.resource_type, s.id): s for s in store.read_refs(refs)}
+        ordered = [found[r] for r in dict.fromkeys(refs) if r in found]
+        entries: list[tuple[str, str, int | str | None, str, str]] = []
+        for stored in ordered:
+            resource = stored.json()
+            with self._audited_denial("read", stored.resource_type, stored.id):
                 self._check_visible(stored, resource)
-                patients |= patient_ids_of(resource)
-        self._audit("read", resource_type=resource_type, query="_id=" + ",".join(s.id for s in ordered),
-                    patient_id=min(patients) if len(patients) == 1 else "")
+            entries.append((stored.resource_type, stored.id, stored.version_id, self._patient_of(resource), "read"))
+        if entries:
+            audit.record_many(self.actor, entries, facility=self.facility, purpose=self.purpose, reason=self.reason,
+                              source_ip=self.source_ip)
         return ordered
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> Stored:

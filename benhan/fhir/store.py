@@ -179,6 +179,24 @@ def read_many(resource_type: str, resource_ids: Iterable[str]) -> list[Stored]:
     return [_stored(r) for r in rows]
 
 
+def read_refs(refs: Iterable[tuple[str, str]]) -> list[Stored]:
+    """Current, undeleted versions of resources of several types in one query (order not kept)."""
+    from django.db.models import Q
+
+    by_type: dict[str, list[str]] = {}
+    for resource_type, resource_id in refs:
+        by_type.setdefault(resource_type, []).append(resource_id)
+    if not by_type:
+        return []
+    where = Q()
+    for resource_type, ids in by_type.items():
+        where |= Q(resource_type=resource_type, resource_id__in=list(dict.fromkeys(ids)))
+    rows = ResourceRow.objects.filter(where, deleted=False).only(
+        "resource_type", "resource_id", "version_id", "last_updated", "deleted", "tenant", "content"
+    )
+    return [_stored(r) for r in rows]
+
+
 def vread(resource_type: str, resource_id: str, version_id: int) -> Stored:
     row = ResourceVersionRow.objects.filter(
         resource_type=resource_type, resource_id=resource_id, version_id=version_id

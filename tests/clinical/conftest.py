@@ -89,3 +89,12 @@ def signing_doctor(doctor: User, settings: Any, tmp_path: Path) -> User:
     init_facility_ca(doctor.facility)
     issue_user_certificate(doctor)
     return doctor
+
+
+@pytest.fixture(autouse=True)
+def vietnamese() -> Any:
+    """Workflow messages are asserted in Vietnamese; a page test that switched to English must not leak."""
+    from django.utils import translation
+
+    with translation.override("vi"):
+        yield
