@@ -69,11 +69,13 @@ class FacilityForm(forms.ModelForm):
 class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["code", "name", "kind", "bhyt_code", "inpatient"]
+        fields = ["code", "name", "kind", "bhyt_code", "inpatient", "active"]
 
     def __init__(self, *args: Any, facility: Facility, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.facility = facility
+        if self.instance.pk is None:
+            del self.fields["active"]  # a new department is open; closing one is an edit
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

@@ -78,9 +78,15 @@ def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
 def department_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     facility = _facility(request, code)
     department = get_object_or_404(Department, pk=pk, facility=facility)
+    edit_form = DepartmentForm(request.POST if "save_department" in request.POST else None, instance=department,
+                               facility=facility, prefix="e")
     room_form = RoomForm(request.POST if "add_room" in request.POST else None, department=department, prefix="r")
     beds_form = BedsForm(request.POST if "add_beds" in request.POST else None, department=department, prefix="b")
     if request.method == "POST":
+        if "save_department" in request.POST and edit_form.is_valid():
+            edit_form.save()
+            messages.success(request, _("Đã lưu %(name)s.") % {"name": department.name})
+            return redirect("facilities:department", code=code, pk=pk)
         if "add_room" in request.POST and room_form.is_valid():
             room = room_form.save(commit=False)
             room.department = department
@@ -97,7 +103,7 @@ def department_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     rooms = department.rooms.prefetch_related("beds").order_by("code")
     return render(request, "facilities/department.html", {
         "facility": facility, "department": department, "rooms": rooms,
-        "room_form": room_form, "beds_form": beds_form,
+        "room_form": room_form, "beds_form": beds_form, "edit_form": edit_form,
     }, status=400 if request.method == "POST" else 200)
 
 

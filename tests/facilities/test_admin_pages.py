@@ -27,6 +27,7 @@ def test_facility_admin_adds_a_department_room_and_beds(admin_client: Client, fa
     })
     assert response.status_code == 302
     dept = Department.objects.get(facility=facility, code="K01")
+    assert dept.active
     url = f"/ui/facilities/25001/departments/{dept.pk}/"
     assert admin_client.post(url, {"add_room": "1", "r-code": "P101", "r-name": "Phòng khám Nội 1",
                                    "r-kind": "exam"}).status_code == 302
@@ -99,3 +100,13 @@ def test_clinical_staff_cannot_reach_admin_pages(client: Client, facility: Facil
     client.force_login(nurse)
     assert client.get("/ui/facilities/").status_code == 403
     assert client.get("/ui/staff/").status_code == 403
+
+
+def test_facility_admin_renames_and_closes_a_department(admin_client: Client, facility: Facility) -> None:
+    dept = Department.objects.create(facility=facility, code="K05", name="Khoa Nhi")
+    url = f"/ui/facilities/25001/departments/{dept.pk}/"
+    response = admin_client.post(url, {"save_department": "1", "e-code": "K05", "e-name": "Khoa Nhi - Sơ sinh",
+                                       "e-kind": "clinical", "e-inpatient": "on"})
+    assert response.status_code == 302
+    dept.refresh_from_db()
+    assert dept.name == "Khoa Nhi - Sơ sinh" and dept.inpatient and not dept.active
