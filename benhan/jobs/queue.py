@@ -157,3 +157,10 @@ def cancel(job_id: int) -> str:
     Job.objects.filter(pk=job_id, status=RUNNING).update(cancel_requested=True)
     status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
     return status or CANCELLED
+
+
+def purge_finished(older_than: timedelta) -> int:
+    """Delete jobs that ended (succeeded, failed, cancelled) longer ago than `older_than`."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = Job.objects.filter(status__in=[SUCCEEDED, FAILED, CANCELLED], finished_at__lt=cutoff).delete()
+    return deleted

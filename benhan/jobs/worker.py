@@ -15,8 +15,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
 from . import queue
@@ -94,6 +96,7 @@ class Worker:
         self.kinds = kinds
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds  # None: each kind's own lease
+        self._last_purge = time.monotonic() - 3600  # the first idle moment purges
 
     def run_one(self) -> Job | None:
         """Claim one due job and run it to an end state. Returns the job, or None if none was due."""
@@ -162,8 +165,19 @@ class Worker:
                 continue
             if burst:
                 break
+            self._housekeeping()
             stop.wait(self.poll_seconds)
         return done
+
+    def _housekeeping(self) -> None:
+        """When idle, at most hourly: forget jobs that ended more than JOBS_KEEP_FINISHED_DAYS ago."""
+        if time.monotonic() - self._last_purge < 3600:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            queue.purge_finished(timedelta(days=float(getattr(settings, "JOBS_KEEP_FINISHED_DAYS", 30))))
+        except Exception:  # housekeeping must never stop the worker
+            log.exception("purging finished jobs failed")
 
 
 class WorkerThread:

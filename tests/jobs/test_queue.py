@@ -182,3 +182,13 @@ def test_a_job_that_crashes_after_being_cancelled_ends_cancelled_not_retried() -
     job.refresh_from_db()
     assert job.status == "cancelled" and job.last_error == ""
     assert finalised == [(job.pk, "cancelled")]
+
+
+def test_jobs_that_ended_long_ago_are_purged_and_recent_or_live_ones_kept() -> None:
+    old = queue.enqueue("tests.ok")
+    recent = queue.enqueue("tests.ok")
+    live = queue.enqueue("tests.ok", run_after=timezone.now() + timedelta(days=1))
+    Worker("w").run(burst=True)
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    assert queue.purge_finished(timedelta(days=30)) == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
