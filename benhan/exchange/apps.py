@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ExchangeConfig(AppConfig):
     name = "benhan.exchange"
     label = "exchange"
+
+    def ready(self) -> None:
+        from benhan.fhir.store import add_write_listener
+
+        from .reporting import report_patients
+
+        add_write_listener(report_patients)

@@ -83,3 +83,12 @@ def _document(repo: Repository, message: Message) -> dict[str, Any]:
         raise ValueError("fhir.document needs a Bundle")
     stored = repo.create(dict(bundle))
     return {"bundle": stored.id}
+
+
+@handler("mpi.register")
+def _mpi_register(repo: Repository, message: Message) -> dict[str, Any]:
+    """At the hub: a node reports one of its patients to the provincial index."""
+    from .patient_index import register
+
+    record = register(message.sender, str(message.body["patient_id"]), dict(message.body.get("demographics") or {}))
+    return {"person": record.person_id}

@@ -163,7 +163,7 @@ def _birth_score(a: date | None, b: date | None) -> float:
     if a == b:
         return math.log2(0.97 / (1 / 365 / 80))  # about 14.6: strong evidence
     if a.year == b.year and a.month == b.day and a.day == b.month:
-        return 6.0  # day and month swapped when typed
+        return 2.0  # day and month swapped when typed: plausible, but common names need more evidence
     if a.year == b.year and (a.month == b.month or a.day == b.day):
         return 2.0
     if a.replace(year=b.year) == b and abs(a.year - b.year) in (1, 10):

@@ -57,3 +57,58 @@ class InboxMessage(models.Model):
     kind = models.CharField(max_length=64)
     received_at = models.DateTimeField(auto_now_add=True)
     result = models.JSONField(default=dict)
+
+
+class Person(models.Model):
+    """At the hub: one person, whose records at different facilities are cross-referenced."""
+
+    created = models.DateTimeField(auto_now_add=True)
+
+
+class IndexedRecord(models.Model):
+    """At the hub: one facility's patient record, with the demographics matching uses."""
+
+    facility = models.CharField(max_length=16)
+    patient_id = models.CharField(max_length=64)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records")
+    name = models.CharField(max_length=255)
+    birth_date = models.DateField(null=True)
+    sex = models.CharField(max_length=16, blank=True)
+    commune = models.CharField(max_length=16, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    cccd = models.CharField(max_length=12, blank=True, db_index=True)
+    bhyt = models.CharField(max_length=15, blank=True)
+    bhxh_number = models.CharField(max_length=12, blank=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facility", "patient_id"], name="exchange_record_uniq")]
+        indexes = [models.Index(fields=["birth_date"], name="exchange_record_birth")]
+
+
+class MatchReview(models.Model):
+    """At the hub: a pair scored between the thresholds, waiting for a person to decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        LINKED = "linked"
+        DISTINCT = "distinct"
+
+    record = models.ForeignKey(IndexedRecord, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(IndexedRecord, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True)
+
+
+class LinkEvent(models.Model):
+    """At the hub: every link and unlink, automatic or by a person, append-only (reversible by a new event)."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16)  # link, unlink
+    record = models.ForeignKey(IndexedRecord, on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(IndexedRecord, on_delete=models.PROTECT, related_name="+", null=True)
+    by = models.CharField(max_length=150)  # "auto" or the reviewer
+    reason = models.TextField(blank=True)

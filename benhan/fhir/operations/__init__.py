@@ -20,6 +20,7 @@ OPERATION_MODULES = [
     "benhan.fhir.operations.validate",
     "benhan.fhir.operations.everything",
     "benhan.fhir.operations.export",
+    "benhan.exchange.pix",
 ]
 
 
