@@ -11,7 +11,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from benhan.fhir.access import Actor
-from benhan.fhir.importer import Importer, Report, find_files, run_parallel
+from benhan.fhir.importer import Importer, Report, find_files, relax_commit_durability, run_parallel
 from benhan.fhir.repository import Repository
 
 
@@ -56,6 +56,7 @@ class Command(BaseCommand):
             report = run_parallel(files, jobs, options["facility"], chunk_lines=options["chunk_lines"],
                                   on_progress=progress)
         else:
+            relax_commit_durability()
             report = Importer(repository, chunk_lines=options["chunk_lines"], on_progress=progress).run(files)
         bar.close()
         for problem in report.problems[:50]:
