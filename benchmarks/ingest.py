@@ -278,6 +278,10 @@ def main() -> None:
                          f"{imp['resources'] / imp['seconds']:8.0f} resources/s  (wall with start-up {imp['wall']:.1f} s)")
             timings = imp["output"].split("timings (s):", 1)[-1]
             lines.append("    import timings (s):" + timings.rstrip())
+            cpu = re.search(r"CPU of the import processes ([\d.]+)", imp["output"])
+            if cpu:
+                lines.append(f"    = {imp['resources'] / float(cpu.group(1)):.0f} resources per CPU-second of the import "
+                             "processes (what their share of an idle machine would allow)")
             ids = sample_ids(db, args.reads)
             with server(db, args.workers, workdir / "serve-read.log") as base:
                 bearer = token(db, base)

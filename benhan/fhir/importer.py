@@ -49,6 +49,7 @@ class Report:
     invalid: int = 0
     failed_chunks: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of the importing processes (not the database server's)
     problems: list[str] = field(default_factory=list)
     # Where the time went (seconds): reading and parsing files, validating, storing (with listeners).
     phases: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "validate": 0.0, "store": 0.0})
@@ -160,10 +161,11 @@ class Importer:
         self.report = Report()
 
     def run(self, files: list[Path]) -> Report:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for path in files:
             self.import_file(path)
         self.report.seconds = time.perf_counter() - started
+        self.report.cpu_seconds = time.process_time() - cpu
         return self.report
 
     def import_file(self, path: Path) -> None:
@@ -318,7 +320,8 @@ def run_parallel(files: list[Path], jobs: int, facility: str, *, chunk_lines: in
             total.problems.append(f"an import process failed: {first}")
             continue
         part: Report = first
-        for name in ("files", "resources", "skipped_chunks", "skipped_resources", "invalid", "failed_chunks"):
+        for name in ("files", "resources", "skipped_chunks", "skipped_resources", "invalid", "failed_chunks",
+                     "cpu_seconds"):
             setattr(total, name, getattr(total, name) + getattr(part, name))
         total.problems.extend(part.problems)
         for phase, seconds in part.phases.items():
