@@ -41,6 +41,9 @@ check_signed_pdf(pdf_bytes, moment=None) -> PdfCheck
     the PDF alone (e.g. a referral paper received from another facility): intact, chain trusted
     by our anchors, signer certificate, signer-reported time or trusted timestamp.
 
+check_provenance(provenance, signed_resources, moment=None) -> ProvenanceCheck
+    a Provenance's JWS against resources as received (same order as Provenance.target).
+
 signed_pdf(repo, document, interaction="download") -> bytes
     the signed bytes, read through the repository (access decided on the DocumentReference, then
     the Binary), with a "download"/"print" audit entry.
@@ -63,6 +66,7 @@ _EXPORTS = {
     "verify": ".verification",
     "Verification": ".verification",
     "check_signed_pdf": ".verification",
+    "check_provenance": ".verification",
     "render_pdf": ".pdf.render",
     "SigningError": ".signing.keys",
     "RemoteSigningRejected": ".signing.remote",

@@ -198,11 +198,46 @@ def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: 
         result.problems.append("chứng thư số đã bị thu hồi trước thời điểm ký")
 
 
+@dataclass
+class ProvenanceCheck:
+    """What a Provenance's JWS proves about a set of resources, with no help from our records."""
+
+    signature_valid: bool
+    chain_trusted: bool
+    certificates: list[x509.Certificate]
+    signed_at: datetime | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.signature_valid and self.chain_trusted
+
+
+def check_provenance(provenance: dict[str, Any], signed_resources: list[dict[str, Any]],
+                     moment: datetime | None = None) -> ProvenanceCheck:
+    """Check the JWS of a Provenance against the resources it names (in Provenance.target order).
+
+    For a package received from another facility: the resources as received, their Provenance,
+    and our trust anchors; `moment` defaults to Provenance.signature.when.
+    """
+    signature: dict[str, Any] = next(iter(provenance.get("signature") or ()), {})
+    when = signature.get("when") or provenance.get("recorded")
+    at = moment or (datetime.fromisoformat(str(when).replace("Z", "+00:00")) if when else None)
+    try:
+        token = base64.b64decode(signature.get("data", "")).decode()
+    except ValueError:
+        token = ""
+    jws = verify_detached(token, canonical_json(signed_resources))
+    problems = [] if jws.valid else [f"chữ ký trên nội dung FHIR không hợp lệ: {jws.problem}"]
+    trusted, why = chain_trusted(jws.certificates, at or datetime.now(UTC))
+    if not trusted:
+        problems.append(why)
+    return ProvenanceCheck(jws.valid, trusted, jws.certificates, at, problems)
+
+
 def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf_cert: x509.Certificate | None,
                 moment: datetime) -> None:
     provenance = repo.read("Provenance", doc.provenance_id).json()
-    signature: dict[str, Any] = next(iter(provenance.get("signature") or ()), {})
-    token = base64.b64decode(signature.get("data", "")).decode()
     signed = []
     for target in provenance.get("target") or ():
         rtype, rid, _, version = target["reference"].split("/")
@@ -215,17 +250,20 @@ def _check_fhir(result: Verification, repo: Repository, doc: SignedDocument, pdf
             continue
         if str(now.version_id) != version and canonical_json([now.json()]) != canonical_json([signed_version]):
             result.changed_resources.append(f"{rtype}/{rid}")
-    check = verify_detached(token, canonical_json(signed))
-    result.fhir_signature_valid = check.valid
-    if not check.valid:
-        result.problems.append(f"chữ ký trên nội dung FHIR không hợp lệ: {check.problem}")
+    check = check_provenance(provenance, signed, moment)
+    result.fhir_signature_valid = check.signature_valid
+    if not check.signature_valid:
+        result.problems.append(check.problems[0])
     elif pdf_cert is not None and fingerprint(check.certificates[0]) != fingerprint(pdf_cert):
         result.fhir_signature_valid = False
         result.problems.append("chữ ký trên nội dung FHIR và trên tệp PDF không cùng một chứng thư số")
     result.content_unchanged = not result.changed_resources
     if result.changed_resources:
         result.problems.append(f"{CONTENT_CHANGED}: {', '.join(result.changed_resources)}")
-    trusted, why = chain_trusted(check.certificates or ([pdf_cert] if pdf_cert else []), moment)
+    if check.certificates:
+        trusted, why = check.chain_trusted, (check.problems[-1] if not check.chain_trusted else "")
+    else:
+        trusted, why = chain_trusted([pdf_cert] if pdf_cert else [], moment)
     result.certificate_trusted = trusted
     if not trusted:
         result.problems.append(why)

@@ -14,7 +14,7 @@ from benhan.documents.models import SignedDocument, SigningCredential, TrustAnch
 from benhan.documents.pki.authority import Validity, issue_user_certificate
 from benhan.documents.signing.jws import canonical_json
 from benhan.documents.signing.keys import SigningError
-from benhan.documents.verification import CONTENT_CHANGED, check_signed_pdf
+from benhan.documents.verification import CONTENT_CHANGED, check_provenance, check_signed_pdf
 from benhan.fhir.errors import FhirError
 from benhan.fhir.models import ResourceRow
 from benhan.fhir.repository import Repository
@@ -232,3 +232,15 @@ def test_a_signed_pdf_checks_on_its_own_as_a_receiving_facility_would(
     assert check.signing_moment is not None and abs((check.signing_moment - doc.signed_at).total_seconds()) < 5
     assert not check_signed_pdf(pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)).intact
     assert check_signed_pdf(b"%PDF-1.7 not signed").problems
+
+
+def test_a_provenance_checks_against_resources_as_a_receiving_facility_gets_them(
+        repo: Repository, doctor: User, credential: SigningCredential, visit: dict[str, Any]) -> None:
+    doc = sign_document(repo, doctor, "visit_record", visit["refs"])
+    provenance = repo.read("Provenance", doc.provenance_id).json()
+    received = [s.json() for s in (repo.read(*r.split("/")) for r in visit["refs"])]
+    check = check_provenance(provenance, received)
+    assert check.ok and check.problems == [] and check.signed_at is not None
+    received[2]["code"]["coding"][0]["code"] = "I15"  # altered on the way
+    altered = check_provenance(provenance, received)
+    assert not altered.signature_valid and not altered.ok
