@@ -106,6 +106,11 @@ def _parameters_params(body: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _if_none_match(value: str | None) -> int | None:
+    # "*" belongs to conditional create in other APIs; for a read it cannot name a version.
+    return None if value is None or value.strip() == "*" else parse_etag(value, "If-None-Match")
+
+
 def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> HttpResponse:
     route = parse_path(path)
     method = str(request.method)
@@ -135,7 +140,7 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
         params=params,
         if_match=parse_etag(request.headers.get("If-Match")),
         if_none_exist=request.headers.get("If-None-Exist") or None,
-        if_none_match=parse_etag(request.headers.get("If-None-Match"), "If-None-Match"),
+        if_none_match=_if_none_match(request.headers.get("If-None-Match")),
         prefer_return=parse_prefer(request.headers.get("Prefer")),
         lenient=prefers_lenient(request.headers.get("Prefer")),
         base=_base(request),
