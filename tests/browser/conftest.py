@@ -35,7 +35,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", accept_downloads=True)
-    context.set_default_timeout(15000)
+    # Signing renders and signs a PDF on the server: generous, as a shared CI machine can be slow.
+    context.set_default_timeout(60000)
     tab = context.new_page()
     yield tab
     context.close()
