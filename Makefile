@@ -61,6 +61,7 @@ definitions: install
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/emr.py
 
 clean:
 	rm -rf $(VENV) var build
