@@ -107,7 +107,9 @@ def split_reference(ref: str) -> tuple[str, str, str]:
         return "", "", _clip(ref)
     base = ref.split("|")[0].split("/_history")[0]
     parts = base.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2][:1].isupper() and "://" not in parts[-2]:
+    # A FHIR type and id fit their 64-character columns; anything longer is kept only as a URL.
+    if len(parts) >= 2 and parts[-2][:1].isupper() and "://" not in parts[-2] and len(parts[-2]) <= 64 \
+            and 0 < len(parts[-1]) <= 64:
         is_absolute = "://" in base
         return parts[-2], parts[-1], _clip(base) if is_absolute else ""
     return "", "", _clip(base)
