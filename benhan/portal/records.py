@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from benhan.accounts.models import Facility, User
 from benhan.clinical.index import parse_moment
@@ -50,10 +50,10 @@ def _moment(text: str | None) -> datetime | None:
 
 
 # --- visits --------------------------------------------------------------------------------------
-ENCOUNTER_CLASS = {"AMB": _l("Khám ngoại trú"), "IMP": _l("Điều trị nội trú"), "EMER": _l("Cấp cứu"),
-                   "SS": _l("Điều trị ban ngày")}
-ENCOUNTER_STATUS = {"planned": _l("Đã hẹn"), "arrived": _l("Đã đến"), "in-progress": _l("Đang khám"),
-                    "finished": _l("Đã xong"), "cancelled": _l("Đã huỷ")}
+ENCOUNTER_CLASS = {"AMB": gettext_lazy("Khám ngoại trú"), "IMP": gettext_lazy("Điều trị nội trú"), "EMER": gettext_lazy("Cấp cứu"),
+                   "SS": gettext_lazy("Điều trị ban ngày")}
+ENCOUNTER_STATUS = {"planned": gettext_lazy("Đã hẹn"), "arrived": gettext_lazy("Đã đến"), "in-progress": gettext_lazy("Đang khám"),
+                    "finished": gettext_lazy("Đã xong"), "cancelled": gettext_lazy("Đã huỷ")}
 
 
 @dataclass
@@ -83,13 +83,13 @@ def visits(repo: Repository, patient_ids: frozenset[str]) -> list[Visit]:
 
 
 # --- results -------------------------------------------------------------------------------------
-NOTE_HIGH = _l("Cao hơn bình thường")
-NOTE_LOW = _l("Thấp hơn bình thường")
-NOTE_NORMAL = _l("Trong giới hạn bình thường")
-NOTE_CRIT_HIGH = _l("Cao hơn nhiều so với bình thường, hãy liên hệ bác sĩ")
-NOTE_CRIT_LOW = _l("Thấp hơn nhiều so với bình thường, hãy liên hệ bác sĩ")
+NOTE_HIGH = gettext_lazy("Cao hơn bình thường")
+NOTE_LOW = gettext_lazy("Thấp hơn bình thường")
+NOTE_NORMAL = gettext_lazy("Trong giới hạn bình thường")
+NOTE_CRIT_HIGH = gettext_lazy("Cao hơn nhiều so với bình thường, hãy liên hệ bác sĩ")
+NOTE_CRIT_LOW = gettext_lazy("Thấp hơn nhiều so với bình thường, hãy liên hệ bác sĩ")
 _FLAG_NOTES = {"H": NOTE_HIGH, "L": NOTE_LOW, "N": NOTE_NORMAL, "HH": NOTE_CRIT_HIGH, "LL": NOTE_CRIT_LOW,
-               "A": _l("Bất thường, hãy hỏi bác sĩ"), "AA": _l("Bất thường, hãy liên hệ bác sĩ")}
+               "A": gettext_lazy("Bất thường, hãy hỏi bác sĩ"), "AA": gettext_lazy("Bất thường, hãy liên hệ bác sĩ")}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -300,14 +300,14 @@ def download(repo: Repository, document_id: str) -> tuple[SignedDocument, bytes]
 
 
 # --- who opened my record ------------------------------------------------------------------------
-WHAT = {"read": _l("xem"), "vread": _l("xem"), "search": _l("tra cứu"), "history": _l("xem lịch sử"),
-        "create": _l("ghi mới"), "update": _l("sửa"), "patch": _l("sửa"), "delete": _l("xoá"),
-        "download": _l("tải giấy tờ"), "print": _l("in giấy tờ"), "operation": _l("xử lý")}
-TYPES = {"Patient": _l("thông tin hành chính"), "Encounter": _l("lượt khám"), "Observation": _l("kết quả/sinh hiệu"),
-         "DiagnosticReport": _l("phiếu kết quả"), "Condition": _l("chẩn đoán"), "MedicationRequest": _l("đơn thuốc"),
-         "DocumentReference": _l("giấy tờ"), "Appointment": _l("lịch hẹn"), "ServiceRequest": _l("chỉ định"),
-         "Coverage": _l("thẻ BHYT"), "Binary": _l("tệp"), "Provenance": _l("chữ ký số"),
-         "AllergyIntolerance": _l("dị ứng"), "Procedure": _l("thủ thuật")}
+WHAT = {"read": gettext_lazy("xem"), "vread": gettext_lazy("xem"), "search": gettext_lazy("tra cứu"), "history": gettext_lazy("xem lịch sử"),
+        "create": gettext_lazy("ghi mới"), "update": gettext_lazy("sửa"), "patch": gettext_lazy("sửa"), "delete": gettext_lazy("xoá"),
+        "download": gettext_lazy("tải giấy tờ"), "print": gettext_lazy("in giấy tờ"), "operation": gettext_lazy("xử lý")}
+TYPES = {"Patient": gettext_lazy("thông tin hành chính"), "Encounter": gettext_lazy("lượt khám"), "Observation": gettext_lazy("kết quả/sinh hiệu"),
+         "DiagnosticReport": gettext_lazy("phiếu kết quả"), "Condition": gettext_lazy("chẩn đoán"), "MedicationRequest": gettext_lazy("đơn thuốc"),
+         "DocumentReference": gettext_lazy("giấy tờ"), "Appointment": gettext_lazy("lịch hẹn"), "ServiceRequest": gettext_lazy("chỉ định"),
+         "Coverage": gettext_lazy("thẻ BHYT"), "Binary": gettext_lazy("tệp"), "Provenance": gettext_lazy("chữ ký số"),
+         "AllergyIntolerance": gettext_lazy("dị ứng"), "Procedure": gettext_lazy("thủ thuật")}
 STAFF_KINDS = ("user", "client", "node")
 
 
