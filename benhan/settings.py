@@ -206,6 +206,13 @@ BULK_EXPORT_FILE_MAX_RESOURCES = int(os.environ.get("BENHAN_BULK_EXPORT_FILE_MAX
 JOBS_BACKOFF_BASE_SECONDS = float(os.environ.get("BENHAN_JOBS_BACKOFF_BASE_SECONDS", "2"))
 JOBS_BACKOFF_MAX_SECONDS = float(os.environ.get("BENHAN_JOBS_BACKOFF_MAX_SECONDS", "3600"))
 
+# Patient app (/app/): the SMS brandname gateway for one-time codes (benhan/portal/sms/gateway.py
+# documents the assumed protocol); without a URL, codes only go to the server log (development).
+PORTAL_SMS_URL = os.environ.get("BENHAN_SMS_URL", "")
+PORTAL_SMS_API_KEY = os.environ.get("BENHAN_SMS_API_KEY", "")
+PORTAL_SMS_BRANDNAME = os.environ.get("BENHAN_SMS_BRANDNAME", "BENHAN")
+PORTAL_IDLE_SECONDS = int(os.environ.get("BENHAN_APP_IDLE_SECONDS", str(15 * 60)))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
