@@ -1,5 +1,5 @@
 """The patient's journey on a phone-sized screen in headless Chromium: OTP login, linking, a signed
-result, the signed PDF."""
+result (readable again offline), the signed PDF."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def live_world(world: World) -> Iterator[World]:
     _clear_audit_trail()
 
 
-def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_and_downloads_the_pdf(
+def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_offline_too_and_downloads_the_pdf(
         signed_report: str, phone_page: Any, live_server: Any, sms: Gateway) -> None:
     page, base, report = phone_page, live_server.url, signed_report
 
@@ -75,6 +75,14 @@ def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_and_d
     glucose = page.locator("[data-testid=result-line]", has_text="Glucose")
     assert "8,2 mmol/L" in glucose.inner_text() and "Cao hơn bình thường" in glucose.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    result_url = page.url
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()  # now through the service worker, which keeps a copy
+
+    page.context.set_offline(True)  # a weak network: the page already opened still reads
+    page.goto(result_url)
+    assert "Cao hơn bình thường" in page.inner_text("main")
+    page.context.set_offline(False)
 
     page.get_by_role("link", name="Giấy tờ").click()
     with page.expect_download() as info:
