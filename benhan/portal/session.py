@@ -67,7 +67,7 @@ class PortalSession:
         self.store[_SEEN] = timezone.now().timestamp()
         self.store.set_expiry(IDLE_SECONDS)
         self.store.save()
-        response.set_cookie(COOKIE, self.store.session_key, max_age=IDLE_SECONDS, path="/app/", httponly=True,
+        response.set_cookie(COOKIE, self.store.session_key or "", max_age=IDLE_SECONDS, path="/app/", httponly=True,
                             samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
 
 

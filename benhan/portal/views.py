@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ def _opened(request: HttpRequest, profile_id: int) -> Opened:
     return opened
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, object], status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, template: str, context: Mapping[str, object], status: int = 200) -> HttpResponse:
     return render(request, f"portal/{template}", context, status=status)
 
 
@@ -255,6 +256,6 @@ def revoke(request: HttpRequest, profile_id: int, grant_id: int) -> HttpResponse
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The static sw.js, served under /app/ so that its scope is the whole app."""
-    response = FileResponse(_SW.open("rb"), content_type="text/javascript")
+    response = HttpResponse(_SW.read_bytes(), content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     return response

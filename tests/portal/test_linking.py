@@ -103,3 +103,17 @@ def test_a_childs_profile_closes_to_the_parent_at_16(world: World) -> None:
     assert [o.profile for o in opened_profiles(parent)] == [profile]
     Profile.objects.filter(pk=profile.pk).update(birth_date=timezone.localdate().replace(year=timezone.localdate().year - 16))
     assert opened_profiles(parent) == []
+
+
+def test_the_activation_code_command_issues_a_code_only_for_the_named_facilitys_record(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("activation_code", "79001", world.cuc, stdout=out)
+    code = out.getvalue().split()[0]
+    profile = linking.redeem_activation_code(Account.objects.create(phone="0987654321"), code, "self")
+    assert list(profile.records.values_list("patient_id", flat=True)) == [world.cuc]
+    with pytest.raises(CommandError):
+        call_command("activation_code", "79010", world.cuc, stdout=StringIO())

@@ -117,5 +117,5 @@ def test_the_app_is_installable_with_a_manifest_and_a_service_worker_scoped_to_t
     assert manifest["start_url"] == "/app/" and manifest["display"] == "standalone" and manifest["icons"]
     worker = Client().get("/app/sw.js")
     assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
-    body = b"".join(worker.streaming_content).decode()  # type: ignore[attr-defined]
+    body = worker.content.decode()
     assert "caches.match" in body and ".pdf" in body
