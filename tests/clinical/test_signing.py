@@ -92,3 +92,30 @@ def test_discharge_finishes_the_stay_with_a_signed_discharge_paper(doctor_repo: 
     assert verify(doctor_repo, out.paper).ok
     chart = open_chart(doctor_repo, patient["id"])
     assert any(kind_of(d) == "discharge" for d in chart.sections["documents"].items)
+
+
+def test_admitting_from_the_clinic_signs_the_visit_and_opens_the_stay_or_does_neither(
+        doctor_repo: Repository, signing_doctor: User, wards: None) -> None:
+    from benhan.clinical.workflows.inpatient import conclude_and_admit
+
+    encounter = _visit(doctor_repo)
+    with pytest.raises(ClinicalError, match="Chưa chọn khoa"):
+        conclude_and_admit(doctor_repo, signing_doctor, encounter["id"], "KHONG-CO", "", "Nhập viện")
+    assert doctor_repo.read("Encounter", encounter["id"]).json()["status"] == "in-progress"
+    stay = conclude_and_admit(doctor_repo, signing_doctor, encounter["id"], "NOI", "H003", "Tăng huyết áp khó kiểm soát")
+    assert stay["class"]["code"] == "IMP" and stay["partOf"]["reference"] == f"Encounter/{encounter['id']}"
+    assert doctor_repo.read("Encounter", encounter["id"]).json()["status"] == "finished"
+    assert [kind_of(d) for d in signed_documents(doctor_repo, encounter["id"])] == ["visit_record"]
+
+
+def test_a_referral_runs_the_exchange_hooks_inside_the_conclusion(doctor_repo: Repository, signing_doctor: User,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from benhan.clinical.workflows import visits
+
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(visits, "referral_hooks", [lambda repo, enc, reason: seen.append((enc["id"], reason))])
+    encounter = _visit(doctor_repo)
+    with pytest.raises(ClinicalError, match="lý do chuyển"):
+        conclude_visit(doctor_repo, signing_doctor, encounter["id"], "referral", "Chuyển tuyến")
+    conclude_visit(doctor_repo, signing_doctor, encounter["id"], "referral", "Chuyển", referral_reason="Cần chụp CT")
+    assert seen == [(encounter["id"], "Cần chụp CT")]
