@@ -52,3 +52,18 @@ def test_a_merged_record_is_inactive_linked_both_ways_audited_and_its_history_sh
     assert AuditRow.objects.filter(interaction="merge", resource_id=duplicate["id"], patient_id=survivor["id"]).exists()
     chart = open_chart(doctor_repo, survivor["id"])
     assert old_visit["id"] in [e["id"] for e in chart.sections["encounters"].items]
+
+
+def test_the_chart_shows_old_encounters_as_signed_even_when_their_papers_are_off_the_first_page(
+        doctor_repo: Repository, signing_doctor) -> None:  # type: ignore[no-untyped-def]
+    from benhan.clinical.workflows.signing import signed_for_encounters
+    from benhan.clinical.workflows.visits import conclude_visit
+
+    patient = new_patient(doctor_repo)
+    first = start_outpatient_visit(doctor_repo, patient["id"], "P101").encounter
+    set_diagnoses(doctor_repo, first["id"], "I10", [])
+    conclude_visit(doctor_repo, signing_doctor, first["id"], "home", "")
+    later = [start_outpatient_visit(doctor_repo, patient["id"], "P101").encounter for _ in range(2)]
+    signed = signed_for_encounters(doctor_repo, [first["id"], *(e["id"] for e in later)])
+    assert f"Encounter/{first['id']}" in signed
+    assert not any(f"Encounter/{e['id']}" in signed for e in later)

@@ -97,14 +97,18 @@ def chart(request: HttpRequest, patient_id: str) -> HttpResponse:
         opened = chart_flow.open_chart(repo, patient_id, page=page)
     except ClinicalError as exc:
         return render(request, "clinical/error.html", {"error": exc.message}, status=404)
-    from ..workflows.signing import signed_targets
+    from ..workflows.signing import signed_for_encounters
 
-    documents = opened.sections["documents"].items
+    shown = opened.sections
+    encounter_ids = {e["id"] for e in shown["encounters"].items} | {
+        str((item.get("encounter") or {}).get("reference", "")).partition("/")[2]
+        for name in ("medications", "results") for item in shown[name].items}
+    signed = signed_for_encounters(repo, sorted(i for i in encounter_ids if i))
     context = {
         "patient": patient_summary(opened.patient),
         "chart": opened,
         "sections": opened.sections,
-        "rows": chart_rows(opened.sections, signed_targets(documents)),
+        "rows": chart_rows(opened.sections, signed),
         "rooms": exam_rooms(repo.facility),
         "departments": Department.objects.filter(facility__code=repo.facility, inpatient=True, active=True),
         "beds": Bed.objects.filter(room__department__facility__code=repo.facility, active=True)

@@ -82,3 +82,16 @@ def patient_refs(repo: Repository, resource: dict[str, Any]) -> tuple[str, dict[
     patient_id = subject_id(resource)
     _stored, patient = load(repo, "Patient", patient_id)
     return f"Patient/{patient_id}", patient
+
+
+def signed_for_encounters(repo: Repository, encounter_ids: list[str]) -> set[str]:
+    """"Type/id" of everything the current signed papers of these encounters cover (one index query and
+    one batch read), so a chart page shows the right state for old encounters too."""
+    if not encounter_ids:
+        return set()
+    ids = list(ChartEntry.objects.filter(encounter_id__in=encounter_ids, resource_type="DocumentReference",
+                                         status="current").exclude(category__in=("", "attachment"))
+               .values_list("resource_id", flat=True).distinct())
+    documents = [d for d in (s.json() for s in repo.read_many("DocumentReference", ids))
+                 if d.get("docStatus") == "final" and kind_of(d)]
+    return signed_targets(documents)
