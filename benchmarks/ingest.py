@@ -111,7 +111,7 @@ def bench_import(database: str, files: list[Path], workdir: Path) -> dict[str, A
 
 # --- 3. transactions over HTTP ---------------------------------------------------------------------------
 @contextmanager
-def server(database: str, workers: int, log: Path) -> Iterator[str]:
+def server(database: str, workers: int, log: Path) -> Iterator[tuple[str, int]]:
     with socket_port() as port:
         base = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
@@ -130,13 +130,30 @@ def server(database: str, workers: int, log: Path) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its live children (granian's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        pid, ppid = int(name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 @contextmanager
@@ -283,16 +300,19 @@ def main() -> None:
                 lines.append(f"    = {imp['resources'] / float(cpu.group(1)):.0f} resources per CPU-second of the import "
                              "processes (what their share of an idle machine would allow)")
             ids = sample_ids(db, args.reads)
-            with server(db, args.workers, workdir / "serve-read.log") as base:
+            with server(db, args.workers, workdir / "serve-read.log") as (base, _):
                 bearer = token(db, base)
                 http_reads = bench_reads_http(base, bearer, ids)
             raw_reads = bench_reads_raw(db, ids)
 
-        with fresh_database(template, "http") as db, server(db, args.workers, workdir / "serve.log") as base:
+        with fresh_database(template, "http") as db, server(db, args.workers, workdir / "serve.log") as (base, pid):
             bearer = token(db, base)
+            cpu_before = tree_cpu_seconds(pid)
             tx_n, tx_s, failures = bench_transactions(base, bearer, files, args.clients)
+            server_cpu = tree_cpu_seconds(pid) - cpu_before
             lines.append(f"transactions over HTTP ({args.clients} clients, {args.workers} workers) {tx_n:7d} resources "
                          f"{tx_s:7.2f} s {tx_n / tx_s:8.0f} resources/s" + (f"  FAILURES: {len(failures)}" if failures else ""))
+            lines.append(f"    server CPU {server_cpu:.1f} s = {tx_n / server_cpu:.0f} resources per CPU-second of benhan serve")
             lines.extend(f"    {f}" for f in failures[:5])
 
         with fresh_database(template, "inproc") as db:
