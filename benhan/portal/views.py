@@ -145,8 +145,7 @@ def link_code(request: HttpRequest) -> HttpResponse:
 
 
 # --- records -------------------------------------------------------------------------------------
-def _records_page(request: HttpRequest, profile_id: int, template: str, **extra: object) -> HttpResponse:
-    opened = _opened(request, profile_id)
+def _records_page(request: HttpRequest, opened: Opened, template: str, **extra: object) -> HttpResponse:
     return _page(request, template, {"opened": opened, "profile": opened.profile, **extra})
 
 
@@ -157,7 +156,7 @@ def profile(request: HttpRequest, profile_id: int) -> HttpResponse:
     if opened.results_only:
         return HttpResponseRedirect(reverse("portal:results", args=[profile_id]))
     repo = repository_for(account_of(request), opened, client_ip(request))
-    return _records_page(request, profile_id, "profile.html", visits=records.visits(repo, opened.patient_ids),
+    return _records_page(request, opened, "profile.html", visits=records.visits(repo, opened.patient_ids),
                          appointments=records.appointments(repo, opened.patient_ids))
 
 
@@ -166,7 +165,7 @@ def profile(request: HttpRequest, profile_id: int) -> HttpResponse:
 def results(request: HttpRequest, profile_id: int) -> HttpResponse:
     opened = _opened(request, profile_id)
     repo = repository_for(account_of(request), opened, client_ip(request))
-    return _records_page(request, profile_id, "results.html", results=records.results(repo, opened.patient_ids))
+    return _records_page(request, opened, "results.html", results=records.results(repo, opened.patient_ids))
 
 
 @require_GET
@@ -182,7 +181,7 @@ def result(request: HttpRequest, profile_id: int, report_id: str) -> HttpRespons
         raise Http404(_("Không có kết quả này.")) from exc
     if found is None:
         raise Http404(_("Kết quả chưa được ký duyệt."))
-    return _records_page(request, profile_id, "result.html", result=found)
+    return _records_page(request, opened, "result.html", result=found)
 
 
 @require_GET
@@ -192,7 +191,7 @@ def papers(request: HttpRequest, profile_id: int) -> HttpResponse:
     if opened.results_only:
         raise Http404
     repo = repository_for(account_of(request), opened, client_ip(request))
-    return _records_page(request, profile_id, "papers.html", papers=records.papers(repo, opened.patient_ids))
+    return _records_page(request, opened, "papers.html", papers=records.papers(repo, opened.patient_ids))
 
 
 @require_GET
@@ -216,7 +215,7 @@ def access_log(request: HttpRequest, profile_id: int) -> HttpResponse:
     opened = _opened(request, profile_id)
     if not opened.can_manage:
         raise Http404  # a family member sees the records granted, not who else looked at them
-    return _records_page(request, profile_id, "access_log.html", accesses=records.who_opened(opened.patient_ids))
+    return _records_page(request, opened, "access_log.html", accesses=records.who_opened(opened.patient_ids))
 
 
 # --- family access -------------------------------------------------------------------------------
@@ -238,7 +237,7 @@ def sharing(request: HttpRequest, profile_id: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("portal:sharing", args=[profile_id]))
         except family.FamilyError as exc:
             error = str(exc)
-    return _records_page(request, profile_id, "sharing.html", grants=family.grants_of(opened), error=error,
+    return _records_page(request, opened, "sharing.html", grants=family.grants_of(opened), error=error,
                          scopes=ProxyGrant.Scope.choices)
 
 
