@@ -186,8 +186,9 @@ def _check_certificate(result: Verification, cert: x509.Certificate, signed_at: 
     result.signer_name = common_name(cert)
     serials = cert.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
     result.signer_licence = str(serials[0].value).removeprefix("CCHN:") if serials else ""
-    result.certificate_subject = cert.subject.rfc4514_string()
-    result.certificate_issuer = cert.issuer.rfc4514_string()
+    names = {x509.NameOID.SERIAL_NUMBER: "serialNumber", x509.NameOID.USER_ID: "UID"}
+    result.certificate_subject = cert.subject.rfc4514_string(names)
+    result.certificate_issuer = cert.issuer.rfc4514_string(names)
     result.certificate_not_after = cert.not_valid_after_utc
     result.certificate_valid_at_signing = valid_at(cert, signed_at)
     if not result.certificate_valid_at_signing:
