@@ -116,6 +116,9 @@ def join(account: Account, relation: str, name: str, birth: date, records: list[
         if relation == Profile.Relation.SELF:
             profile, _created = Profile.objects.get_or_create(
                 account=account, relation=Profile.Relation.SELF, defaults={"display_name": name, "birth_date": birth})
+            if profile.birth_date not in (None, birth):
+                # One profile is one person: another person's records never join it.
+                raise LinkError(_("Hồ sơ này có ngày sinh khác với hồ sơ của bạn đã liên kết."), "other_person")
         else:
             profile, _created = Profile.objects.get_or_create(
                 account=account, relation=Profile.Relation.CHILD, birth_date=birth, display_name=name)

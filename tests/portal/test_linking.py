@@ -117,3 +117,13 @@ def test_the_activation_code_command_issues_a_code_only_for_the_named_facilitys_
     assert list(profile.records.values_list("patient_id", flat=True)) == [world.cuc]
     with pytest.raises(CommandError):
         call_command("activation_code", "79010", world.cuc, stdout=StringIO())
+
+
+def test_another_persons_record_never_joins_my_own_profile(world: World) -> None:
+    me = Account.objects.create(phone=PHONE)
+    linking.redeem_activation_code(me, linking.issue_activation_code(world.regional_repo, world.binh_regional), "self")
+    with pytest.raises(linking.LinkError) as refused:
+        linking.redeem_activation_code(me, linking.issue_activation_code(world.regional_repo, world.cuc), "self")
+    assert refused.value.code == "other_person"
+    assert list(LinkedRecord.objects.values_list("patient_id", flat=True)) == [world.binh_regional]
+    assert ActivationCode.objects.filter(used__isnull=True).count() == 1  # the refused code stays usable
