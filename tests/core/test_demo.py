@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,11 +23,19 @@ from benhan.vn.models import Icd10
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def loaded() -> str:
-    out = StringIO()
-    call_command("demo", "--patients", "10", stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo loaded once for the module, inside a transaction rolled back at the end: every test
+    sees the same province (each test's own writes roll back to a savepoint) and nothing leaks out."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    keys = override_settings(BENHAN_PKI_DIR=str(tmp_path_factory.mktemp("pki")), BENHAN_PKI_CA_KEY_BITS=2048)
+    with keys, django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("demo", "--patients", "10", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def test_demo_province_has_four_facilities_with_valid_codes_and_beds(loaded: str) -> None:
