@@ -95,3 +95,16 @@ def test_the_pages_speak_english_when_the_user_chooses_it(client_for, doctor: Us
     assert "Scan the QR code of the chip ID card" in page and "Save record" in page
     refused = client.post("/ui/nguoi-benh/dang-ky/", {"name": "", "birth_date": "01/01/1990", "gender": "male"})
     assert "The full name is missing." in refused.content.decode()
+
+
+def test_the_clinic_page_lists_todays_queue_and_calling_opens_the_next_visit(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(doctor)
+    for name, birth in (("Lê Văn An", "01/01/1970"), ("Phạm Thị Bích", "02/02/1980")):
+        client.post("/ui/nguoi-benh/dang-ky/", {"name": name, "birth_date": birth, "gender": "male" if "Văn" in name else "female",
+                                                "room": "P101"})
+    home = client.get("/ui/?phong=P101").content.decode()
+    assert "Lê Văn An" in home and "Phạm Thị Bích" in home
+    called = client.post("/ui/goi-so/", {"room": "P101"})
+    assert called.status_code == 302 and "/ui/luot-kham/" in called["Location"]
+    search = client.get("/ui/nguoi-benh/", {"q": "pham thi"}).content.decode()
+    assert "Phạm Thị Bích" in search and "Lê Văn An" not in search
