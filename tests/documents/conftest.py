@@ -16,8 +16,9 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 
 
 @pytest.fixture(autouse=True)
-def pki_in_tmp(settings: Any, tmp_path: Path) -> Path:
+def pki_in_tmp(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keys of each test go to its own directory, never the installation's var/pki."""
+    monkeypatch.delenv("BENHAN_PKI_PASSPHRASE", raising=False)  # tests use the generated passphrase file
     settings.BENHAN_PKI_DIR = str(tmp_path / "pki")
     settings.BENHAN_PKI_CA_KEY_BITS = 2048  # 3072-bit CA keys take ~1 s to generate; the size is not under test
     return tmp_path / "pki"

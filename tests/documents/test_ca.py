@@ -19,6 +19,7 @@ from benhan.documents.models import CertificateAuthority, SigningCredential, Tru
 from benhan.documents.pki.authority import CaError, init_facility_ca, issue_user_certificate
 from benhan.documents.pki.certs import load_pem_chain
 from benhan.documents.pki.p12 import import_p12
+from benhan.documents.signing.keys import SigningError
 from benhan.fhir.repository import Repository
 
 
@@ -32,8 +33,7 @@ def test_ca_init_creates_one_trusted_root_per_facility_and_is_idempotent(facilit
 
 
 def test_private_keys_are_encrypted_at_rest_and_the_passphrase_file_is_private(
-        ca: CertificateAuthority, pki_in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BENHAN_PKI_PASSPHRASE", raising=False)
+        ca: CertificateAuthority, pki_in_tmp: Path) -> None:
     key_file = pki_in_tmp / ca.key_path
     assert key_file.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -117,3 +117,12 @@ def test_the_ca_command_initialises_issues_imports_and_lists(facility: Facility,
     assert not SigningCredential.objects.filter(user=doctor, active=True).exists()
     with pytest.raises(CommandError, match="không có người dùng"):
         call_command("ca", "issue", "--user", "khong-co")
+
+
+def test_a_changed_pki_passphrase_is_explained_instead_of_signing(repo: Repository, doctor: User,
+                                                                 credential: SigningCredential,
+                                                                 visit: dict[str, Any],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENHAN_PKI_PASSPHRASE", "not-the-one-the-key-was-stored-with")
+    with pytest.raises(SigningError, match="BENHAN_PKI_PASSPHRASE"):
+        sign_document(repo, doctor, "visit_record", visit["refs"])

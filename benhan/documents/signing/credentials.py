@@ -47,7 +47,13 @@ def signer_for(credential: SigningCredential) -> DigestSigner:
     if credential.kind == SigningCredential.Kind.REMOTE:
         return RemoteSigner(cert, chain, provider=remote_provider(credential.remote_url),
                             credential_id=credential.remote_credential_id)
-    return LocalKeySigner(cert, chain, key=load_private_key(credential.key_path))
+    try:
+        key = load_private_key(credential.key_path)
+    except FileNotFoundError as exc:
+        raise SigningError("không tìm thấy tệp khóa bí mật của chứng thư số trên máy chủ") from exc
+    except ValueError as exc:  # wrong passphrase: BENHAN_PKI_PASSPHRASE changed since the key was stored
+        raise SigningError("không mở được khóa bí mật: cụm mật khẩu BENHAN_PKI_PASSPHRASE không đúng") from exc
+    return LocalKeySigner(cert, chain, key=key)
 
 
 def enroll_remote(user: User, base_url: str, credential_id: str,
