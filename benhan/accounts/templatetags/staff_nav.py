@@ -17,7 +17,10 @@ def main_nav(context: dict[str, Any]) -> dict[str, Any]:
     request: HttpRequest = context["request"]
     user = request.user
     items = items_for(user) if isinstance(user, User) else []
-    return {"items": items, "path": request.path}
+    # The current page is the entry with the longest address the path starts with: /ui/ (home) must
+    # not be marked on every page under it.
+    matching = [url for _item, url in items if url and request.path.startswith(url)]
+    return {"items": items, "current": max(matching, key=len) if matching else None}
 
 
 @register.inclusion_tag("includes/facility_switch.html", takes_context=True)
