@@ -40,6 +40,7 @@ def sync_from_hub(hub_url: str, *, client: httpx.Client | None = None) -> int:
         for entry in entries:
             if entry["code"] in local:
                 continue
-            register(entry["code"], entry["public_jwk"], name=entry.get("name", ""), base_url=entry.get("base_url", ""),
-                     is_hub=bool(entry.get("is_hub")))
+            # An entry the hub hosts itself has no URL of its own there: here, it is reached at the hub.
+            register(entry["code"], entry["public_jwk"], name=entry.get("name", ""),
+                     base_url=entry.get("base_url") or hub_url.rstrip("/"), is_hub=bool(entry.get("is_hub")))
     return len(entries)

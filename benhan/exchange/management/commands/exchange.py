@@ -30,13 +30,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["host", "public-key", "register", "sync", "deliver", "queues", "retry"])
-        parser.add_argument("args", nargs="*")
+        parser.add_argument("values", nargs="*", metavar="ARG")  # not "args": Django pops that key
         parser.add_argument("--name", default="")
         parser.add_argument("--hub", action="store_true")
         parser.add_argument("--loop", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        action, rest = opts["action"], opts["args"]
+        action, rest = opts["action"], opts["values"]
         if action == "host" and len(rest) == 1:
             directory.register_hosted(rest[0], opts["name"])
             self.stdout.write(f"{rest[0]}: hosted here")
