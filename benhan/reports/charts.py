@@ -11,8 +11,9 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 44
 
 
 def _number(value: float) -> str:
-    text = f"{value:,.1f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\u00a0").replace(".", ",")
+    """Vietnamese digits: dot between thousands, comma before decimals (1.234,5)."""
+    text = f"{value:,.1f}".removesuffix(".0")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def bar_chart(chart_id: str, title: str, series: list[tuple[str, float | None]], unit: str = "") -> SafeString:

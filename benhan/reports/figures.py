@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -317,6 +318,49 @@ def claims(facility: str, months: list[Month]) -> Figure:
          Column("total_cost", _("Tổng chi phí"), VND), Column("insurance_pays", _("BHYT chi trả"), VND)],
         rows, "claims",
     )
+
+
+# The province's overview: every facility side by side ------------------------------------------
+
+
+@dataclass
+class FacilityStatus:
+    code: str
+    name: str
+    signed_documents: int
+    last_signed: datetime | None
+    finished_encounters: int
+    signed_encounters: int
+
+    @property
+    def share(self) -> float | None:
+        return _round(100 * self.signed_encounters / self.finished_encounters) if self.finished_encounters else None
+
+    @property
+    def emr_live(self) -> bool:
+        """Live: the facility signs its records electronically (a signed document in the window)."""
+        return self.signed_documents > 0
+
+
+def province_overview(facilities: list[tuple[str, str]], months: list[Month]) -> list[FacilityStatus]:
+    """EMR status of each facility over the window: signed documents (and the latest), finished
+    encounters and how many carry a signed visit record or discharge paper. Grouped queries, one per
+    source, whatever the number of facilities."""
+    start, end = _bounds(months)
+    codes = [code for code, _name in facilities]
+    documents: dict[str, dict[str, Any]] = {row["facility_code"]: dict(row) for row in SignedDocument.objects.filter(
+        facility_code__in=codes, signed_at__gte=start, signed_at__lt=end,
+    ).values("facility_code").annotate(n=Count("id"), last=Max("signed_at"))}
+    finished = ChartEntry.objects.filter(tenant__in=codes, resource_type="Encounter", status="finished",
+                                         sort_date__gte=start, sort_date__lt=end)
+    encounters = dict(finished.values("tenant").annotate(n=Count("resource_id", distinct=True))
+                      .values_list("tenant", "n"))
+    signed = dict(ChartEntry.objects.filter(
+        tenant__in=codes, resource_type="DocumentReference", status="current", category__in=SIGNED_ENCOUNTER_KINDS,
+        encounter_id__in=finished.values("resource_id"),
+    ).values("tenant").annotate(n=Count("encounter_id", distinct=True)).values_list("tenant", "n"))
+    return [FacilityStatus(code, name, documents.get(code, {}).get("n", 0), documents.get(code, {}).get("last"),
+                           encounters.get(code, 0), signed.get(code, 0)) for code, name in facilities]
 
 
 # Figures without data yet ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from benhan.accounts.actors import current_facility, facilities_of
 from benhan.accounts.decorators import role_required
@@ -27,16 +28,17 @@ from .figures import (
     Value,
     last_months,
     missing_figures,
+    province_overview,
     window_end,
     window_start,
 )
 
 DASHBOARD_ROLES = (User.Role.FACILITY_ADMIN, User.Role.QUALITY, User.Role.PROVINCE)
-CHART_UNITS = {HOURS: "giờ", MINUTES: "phút", PERCENT: "%"}
+CHART_UNITS = {HOURS: _lazy("giờ"), MINUTES: _lazy("phút"), PERCENT: "%"}
 
 
 def _decimal(value: float, digits: int) -> str:
-    return f"{value:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+    return f"{value:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def show(value: Value, kind: str) -> str:
@@ -86,7 +88,7 @@ def _present(figure: Figure) -> dict[str, object]:
     return {
         "figure": figure,
         "chart": bar_chart(figure.key, f"{figure.title} — {chart_column.label}", figure.chart_series(),
-                           CHART_UNITS.get(chart_column.kind, "")),
+                           str(CHART_UNITS.get(chart_column.kind, ""))),
         "chart_label": chart_column.label,
         "header": [c.label for c in figure.columns],
         "rows": [[show(row.get(c.key), c.kind) for c in figure.columns] for row in figure.rows],
@@ -98,9 +100,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     facility = chosen_facility(request)
     months = last_months()
     figures = [_present(compute(facility.code, months)) for compute in FIGURES.values()]
+    facilities = facilities_for(request.user)  # type: ignore[arg-type]
+    overview = province_overview([(f.code, f.name) for f in facilities], months) if len(facilities) > 1 else []
     return render(request, "reports/dashboard.html", {
         "facility": facility,
-        "facilities": facilities_for(request.user),  # type: ignore[arg-type]
+        "facilities": facilities,
+        "overview": overview,
         "figures": figures,
         "missing": missing_figures(),
         "period_start": vn_date(window_start(months)),

@@ -25,6 +25,7 @@ from benhan.reports.figures import (
     missing_figures,
     month_of,
     percentile,
+    province_overview,
     referrals,
     result_turnaround,
     signed_documents,
@@ -162,3 +163,15 @@ def test_figures_without_a_source_say_there_is_no_data_and_carry_no_numbers() ->
     for figure in missing_figures():
         assert not figure.available and figure.rows == []
     assert {f.key for f in missing_figures()} == {"booking", "questions", "feedback"}
+
+
+def test_the_province_overview_puts_each_facility_side_by_side(doctor_repo: Repository,
+                                                               signing_doctor: User) -> None:
+    Facility.objects.create(code="79002", name="Trạm Y tế xã An Phú")
+    encounter = _visit(doctor_repo)
+    conclude_visit(doctor_repo, signing_doctor, encounter["id"], "home", "Ổn định")
+    live, idle = province_overview([(FACILITY, "TTYT"), ("79002", "TYT")], last_months())
+    in_db = SignedDocument.objects.filter(facility_code=FACILITY)
+    assert (live.signed_documents, live.last_signed) == (in_db.count(), in_db.order_by("signed_at").last().signed_at)  # type: ignore[union-attr]
+    assert (live.finished_encounters, live.signed_encounters, live.share, live.emr_live) == (1, 1, 100.0, True)
+    assert (idle.signed_documents, idle.finished_encounters, idle.share, idle.emr_live) == (0, 0, None, False)

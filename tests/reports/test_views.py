@@ -102,3 +102,11 @@ def test_the_xlsx_export_holds_the_same_table(admin: Client, claims_this_month: 
 def test_an_unknown_figure_or_format_is_not_found(admin: Client) -> None:
     assert admin.get("/reports/nothing.csv").status_code == 404
     assert admin.get("/reports/claims.pdf").status_code == 404
+
+
+def test_the_province_sees_every_facility_in_the_overview_and_an_admin_does_not(
+        admin: Client, facilities: tuple[Facility, Facility]) -> None:
+    page = _client(User.Role.PROVINCE, None, "syt.em").get("/reports/").content.decode()
+    assert 'data-figure="overview"' in page
+    assert f'<tr data-facility="{HOME}">' in page and f'<tr data-facility="{OTHER}">' in page
+    assert 'data-figure="overview"' not in admin.get("/reports/").content.decode()
