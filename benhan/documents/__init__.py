@@ -50,7 +50,8 @@ signed_pdf(repo, document, interaction="download") -> bytes
 render_pdf(kind, context) -> bytes          an unsigned form (previews).
 URLs: /documents/<id>.pdf (download, audited), /documents/<id>/verify (verification page).
 Operator: `benhan ca init --facility CODE`, `benhan ca issue --user U`, `benhan ca import-p12 --user U FILE`,
-`benhan ca remote --user U --url URL --credential-id ID`, `benhan ca trust FILE.pem`, `benhan ca list`.
+`benhan ca remote --user U --url URL --credential-id ID`, `benhan ca trust FILE.pem`, `benhan ca revoke --user U`,
+`benhan ca list`. Settings: BENHAN_PKI_PASSPHRASE, BENHAN_REMOTE_SIGNING_TOKEN, BENHAN_TSA_URL (PAdES-B-T).
 """
 
 from __future__ import annotations
