@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from benhan.accounts.actors import current_facility, facilities_of
 from benhan.accounts.decorators import role_required
@@ -34,7 +34,7 @@ from .figures import (
 )
 
 DASHBOARD_ROLES = (User.Role.FACILITY_ADMIN, User.Role.QUALITY, User.Role.PROVINCE)
-CHART_UNITS = {HOURS: _lazy("giờ"), MINUTES: _lazy("phút"), PERCENT: "%"}
+CHART_UNITS = {HOURS: gettext_lazy("giờ"), MINUTES: gettext_lazy("phút"), PERCENT: "%"}
 
 
 def _decimal(value: float, digits: int) -> str:

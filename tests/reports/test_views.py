@@ -110,3 +110,10 @@ def test_the_province_sees_every_facility_in_the_overview_and_an_admin_does_not(
     assert 'data-figure="overview"' in page
     assert f'<tr data-facility="{HOME}">' in page and f'<tr data-facility="{OTHER}">' in page
     assert 'data-figure="overview"' not in admin.get("/reports/").content.decode()
+
+
+def test_the_dashboard_speaks_english_when_asked(admin: Client) -> None:
+    admin.cookies["django_language"] = "en"
+    page = admin.get("/reports/").content.decode()
+    assert "Lab result turnaround" in page and "No data yet" in page
+    assert "Thời gian trả kết quả xét nghiệm" not in page
