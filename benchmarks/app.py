@@ -150,7 +150,7 @@ def run(args: argparse.Namespace, pki_dir: str) -> None:
              ("results", f"{base}ket-qua/", lambda: records.results(repo, opened.patient_ids)),
              ("one result", f"{base}ket-qua/{first}/", lambda: records.result(repo, first)),
              ("papers", f"{base}giay-to/", lambda: records.papers(repo, opened.patient_ids)),
-             ("who opened", f"{base}ai-da-xem/", lambda: records.who_opened(opened.patient_ids))]
+             ("who opened", f"{base}ai-da-xem/", lambda: records.who_opened(opened.patient_ids, f"app:{account.pk}"))]
     print(f"{'page':<12} {'p50 ms':>8} {'p95 ms':>8} {'HTML KB':>8}   baseline (records function) p50/p95 ms")
     for label, url, baseline in pages:
         response = client.get(url)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -320,12 +321,14 @@ class Access:
     what: str
 
 
-def who_opened(patient_ids: frozenset[str], limit: int = 200) -> list[Access]:
-    """Staff, systems and other facilities that opened or changed these records, newest first.
-    The patient's own reads are left out: the question is who else looked."""
+def who_opened(patient_ids: frozenset[str], own_actor_id: str = "", limit: int = 200) -> list[Access]:
+    """Staff, systems, other facilities and family members who opened or changed these records, newest
+    first. Reads made from the holder's own account (`own_actor_id`) are left out: the question is
+    who else looked."""
     if not patient_ids:
         return []
-    rows = list(AuditRow.objects.filter(patient_id__in=patient_ids, actor_kind__in=STAFF_KINDS, outcome="0")
+    others = Q(actor_kind__in=STAFF_KINDS) | (Q(actor_kind="patient") & ~Q(actor_id=own_actor_id))
+    rows = list(AuditRow.objects.filter(others, patient_id__in=patient_ids, outcome="0")
                 .order_by("-recorded", "-id")[:limit])
     user_ids = {int(r.actor_id) for r in rows if r.actor_kind == "user" and r.actor_id.isdigit()}
     roles = {str(pk): str(User.Role(role).label) for pk, role in
@@ -334,9 +337,10 @@ def who_opened(patient_ids: frozenset[str], limit: int = 200) -> list[Access]:
     out = []
     for r in rows:
         who = r.actor_display.split(" (")[0] if r.actor_kind == "user" else (r.actor_display or r.actor_id)
+        role = roles.get(r.actor_id, "") if r.actor_kind == "user" else \
+            str(_("Người nhà")) if r.actor_kind == "patient" else str(_("Hệ thống"))
         what = f"{WHAT.get(r.interaction, r.interaction)} {TYPES.get(r.resource_type, r.resource_type)}".strip()
-        out.append(Access(timezone.localtime(r.recorded), who, roles.get(r.actor_id, "") if r.actor_kind == "user"
-                          else str(_("Hệ thống")), names.get(r.facility, r.facility), what))
+        out.append(Access(timezone.localtime(r.recorded), who, role, names.get(r.facility, r.facility), what))
     return out
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from benhan.fhir.errors import FhirError
 
 from . import family, linking, otp, records
-from .access import Opened, open_profile, opened_profiles, repository_for
+from .access import Opened, actor_for, open_profile, opened_profiles, repository_for
 from .models import Account, OtpChallenge, Profile, ProxyGrant
 from .phones import masked, normalise
 from .session import account_of, patient_required, with_portal_session
@@ -215,7 +215,8 @@ def access_log(request: HttpRequest, profile_id: int) -> HttpResponse:
     opened = _opened(request, profile_id)
     if not opened.can_manage:
         raise Http404  # a family member sees the records granted, not who else looked at them
-    return _records_page(request, opened, "access_log.html", accesses=records.who_opened(opened.patient_ids))
+    return _records_page(request, opened, "access_log.html", accesses=records.who_opened(
+        opened.patient_ids, actor_for(account_of(request), opened).id))
 
 
 # --- family access -------------------------------------------------------------------------------

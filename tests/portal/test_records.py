@@ -96,7 +96,7 @@ def test_who_opened_my_record_lists_staff_with_role_and_facility_newest_first_no
     account, opened = linked_account(PHONE, world.binh_regional, world.binh_provincial)
     world.provincial_repo.read("Patient", world.binh_provincial)
     records.visits(repository_for(account, opened), opened.patient_ids)  # the patient's own reading
-    accesses = records.who_opened(opened.patient_ids)
+    accesses = records.who_opened(opened.patient_ids, f"app:{account.pk}")
     newest = accesses[0]
     assert newest.who == "Lê Văn Hùng" and newest.role == "Bác sĩ" and newest.facility == "Bệnh viện Đa khoa tỉnh"
     assert newest.what == "xem thông tin hành chính"
@@ -120,3 +120,19 @@ def test_the_plain_note_follows_the_labs_flag_else_the_reference_range(observati
 def test_a_range_without_the_labs_text_is_written_with_a_decimal_comma_and_its_unit() -> None:
     observation = {"referenceRange": [{"low": {"value": 3.9, "unit": "mmol/L"}, "high": {"value": 6.4, "unit": "mmol/L"}}]}
     assert records.range_text(observation) == "3,9 – 6,4 mmol/L"
+
+
+def test_who_opened_my_record_shows_a_family_members_reading(world: World) -> None:
+    from benhan.portal import family
+    from benhan.portal.access import opened_profiles
+    from benhan.portal.models import Account
+
+    owner, opened = linked_account(PHONE, world.binh_regional)
+    family.grant_access(owner, opened, "0977000111", "records", 30)
+    daughter = Account.objects.create(phone="0977000111")
+    (shared,) = opened_profiles(daughter)
+    repository_for(daughter, shared).read("Patient", world.binh_regional)
+    repository_for(owner, opened).read("Patient", world.binh_regional)
+    family_reads = [a for a in records.who_opened(opened.patient_ids, f"app:{owner.pk}") if a.role == "Người nhà"]
+    (access,) = family_reads  # the daughter's read; the owner's own read is left out
+    assert "0977000111" in access.who and access.what == "xem thông tin hành chính"
