@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .access import Actor
@@ -38,6 +41,34 @@ def record(
     source_ip: str = "",
     query: str = "",
 ) -> AuditRow:
+    with _audit_transaction():
+        return _create(actor, interaction, facility, resource_type, resource_id, version_id, patient_id, outcome,
+                       purpose, reason, source_ip, query)
+
+
+@contextmanager
+def _audit_transaction() -> Iterator[None]:
+    """A read's audit row commits on its own; on PostgreSQL without waiting for the WAL flush.
+
+    Writes audit inside their own transaction (the row commits with the data, durably). A read has
+    no transaction, so its row would cost a synchronous commit, an fsync of ~10 ms on ordinary disks,
+    on every read and search. With synchronous_commit off for that one transaction the row is still
+    written, ordered and crash-consistent; a power cut can lose only the last few hundred ms of read
+    audits, never a write or its audit.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _create(actor: Actor, interaction: str, facility: str, resource_type: str, resource_id: str,
+            version_id: int | str | None, patient_id: str, outcome: str, purpose: str, reason: str,
+            source_ip: str, query: str) -> AuditRow:
     return AuditRow.objects.create(
         recorded=timezone.now(),
         actor_kind=actor.kind,
@@ -70,8 +101,6 @@ def record_many(
     """One successful-access row per (resource_type, resource_id, version_id, patient_id, interaction),
     inserted in bulk: the bulk write path audits every resource as record() would, without a model
     instance per row."""
-    from django.db import connection
-
     from .bulkinsert import insert_rows
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -81,12 +110,11 @@ def record_many(
          "" if vid is None else str(vid), patient, "0", purpose, reason, source_ip, "")
         for rtype, rid, vid, patient, interaction in entries
     ]
-    insert_rows(
-        AuditRow._meta.db_table,
-        ("recorded", "actor_kind", "actor_id", "actor_display", "facility", "action", "interaction", "resource_type",
-         "resource_id", "version_id", "patient_id", "outcome", "purpose", "reason", "source_ip", "query"),
-        rows,
-    )
+    columns = ("recorded", "actor_kind", "actor_id", "actor_display", "facility", "action", "interaction",
+               "resource_type", "resource_id", "version_id", "patient_id", "outcome", "purpose", "reason", "source_ip",
+               "query")
+    with _audit_transaction():
+        insert_rows(AuditRow._meta.db_table, columns, rows)
 
 
 def as_audit_event(row: AuditRow, base_url: str = "") -> dict[str, Any]:
