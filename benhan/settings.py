@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "benhan.portal",
     "benhan.insurance",
     "benhan.reports",
+    "benhan.booking",
 ]
 
 MIDDLEWARE = [

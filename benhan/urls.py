@@ -8,6 +8,7 @@ urlpatterns = [
     path("fhir", include("benhan.fhir.urls")),
     path("oauth2/", include("benhan.accounts.oauth_urls")),
     # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
+    path("ui/lich-hen/", include("benhan.booking.urls")),
     path("ui/", include("benhan.accounts.urls")),
     path("ui/", include("benhan.facilities.urls")),
     path("ui/", include("benhan.vn.urls")),
