@@ -1,7 +1,9 @@
 """Server-side SVG bar charts: no script, no inline style (the page's CSP allows neither), readable
-by screen readers (a <title> and <desc>, one <title> per bar) and printable."""
+by screen readers (a <title> for the chart, one per bar) and printable."""
 
 from __future__ import annotations
+
+import math
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -16,10 +18,19 @@ def _number(value: float) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def nice_top(value: float) -> float:
+    """The axis top: the smallest of 1, 2, 4, 8 or 10 × a power of ten at or above the value, so the
+    four grid steps are round numbers (0,25 · 0,5 · 1 · 2 · 2,5 × a power of ten)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 4, 8, 10) if m * power >= value)
+
+
 def bar_chart(chart_id: str, title: str, series: list[tuple[str, float | None]], unit: str = "") -> SafeString:
     """One bar per (label, value); a missing value (None) draws no bar and says so in its <title>."""
     values = [v for _label, v in series if v is not None]
-    top = max(values, default=0.0) or 1.0
+    top = nice_top(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(series), 1)
     parts: list[str] = [format_html('<svg class="bar-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}">',
