@@ -23,8 +23,9 @@ migrate: install
 demo: migrate
 	$(BIN)/benhan demo
 
+# The local demo has no SMS gateway: patient login codes are printed in the server log.
 run: demo
-	$(BIN)/benhan serve --host 127.0.0.1 --port 8000
+	BENHAN_SMS_TO_LOG=1 $(BIN)/benhan serve --host 127.0.0.1 --port 8000
 
 # Browser tests drive Debian's Chromium; install it when it is missing (needs root, as in CI).
 test-browser-deps:

@@ -212,6 +212,8 @@ JOBS_BACKOFF_MAX_SECONDS = float(os.environ.get("BENHAN_JOBS_BACKOFF_MAX_SECONDS
 PORTAL_SMS_URL = os.environ.get("BENHAN_SMS_URL", "")
 PORTAL_SMS_API_KEY = os.environ.get("BENHAN_SMS_API_KEY", "")
 PORTAL_SMS_BRANDNAME = os.environ.get("BENHAN_SMS_BRANDNAME", "BENHAN")
+# Without a gateway, login codes go to the server log only when asked for (the local demo of make run).
+PORTAL_SMS_TO_LOG = _env_bool("BENHAN_SMS_TO_LOG")
 PORTAL_IDLE_SECONDS = int(os.environ.get("BENHAN_APP_IDLE_SECONDS", str(15 * 60)))
 
 LOGGING = {

@@ -90,3 +90,15 @@ def test_the_gateway_client_reports_a_wrong_api_key_and_an_unreachable_gateway(s
     with pytest.raises(SmsError):
         HttpSmsGateway("http://127.0.0.1:9/sms", "k", timeout=1).send(PHONE, "x")
     assert sms.messages == []
+
+
+def test_without_a_gateway_codes_are_refused_rather_than_logged_unless_asked_for(settings) -> None:  # type: ignore[no-untyped-def]
+    from benhan.portal.sms import LogSender
+
+    settings.PORTAL_SMS_URL, settings.DEBUG, settings.PORTAL_SMS_TO_LOG = "", False, False
+    with pytest.raises(otp.OtpError) as refused:
+        otp.send_code(configured_sender(), PHONE, "login")
+    assert "Chưa cấu hình" in str(refused.value.__cause__)
+    assert not OtpChallenge.objects.filter(phone=PHONE, used__isnull=True).exists()  # no usable code was left
+    settings.PORTAL_SMS_TO_LOG = True
+    assert isinstance(configured_sender(), LogSender)

@@ -55,9 +55,19 @@ class LogSender:
         log.warning("SMS to %s (no BENHAN_SMS_URL configured): %s", phone, message)
 
 
+class UnconfiguredSender:
+    """No gateway and no explicit opt-in to logging: refuse, rather than leave login codes in logs."""
+
+    def send(self, phone: str, message: str) -> None:
+        raise SmsError("Chưa cấu hình dịch vụ tin nhắn SMS (BENHAN_SMS_URL); vui lòng liên hệ cơ sở y tế.")
+
+
 def configured_sender() -> SmsSender:
     url = getattr(settings, "PORTAL_SMS_URL", "")
     if url:
         return HttpSmsGateway(url, getattr(settings, "PORTAL_SMS_API_KEY", ""),
                               getattr(settings, "PORTAL_SMS_BRANDNAME", "BENHAN"))
-    return LogSender()
+    # Codes in the server log are for a local demo only, and only when asked for (make run does).
+    if settings.DEBUG or getattr(settings, "PORTAL_SMS_TO_LOG", False):
+        return LogSender()
+    return UnconfiguredSender()
