@@ -133,5 +133,10 @@ def _retry(message: OutboxMessage, now: datetime, error: str) -> None:
 
 def retry_dead(message_ids: list[str]) -> int:
     """An operator sends dead-lettered messages again (after fixing the directory, say)."""
-    return OutboxMessage.objects.filter(id__in=message_ids, status=OutboxMessage.Status.DEAD).update(
+    from .tasks import book_delivery
+
+    queued = OutboxMessage.objects.filter(id__in=message_ids, status=OutboxMessage.Status.DEAD).update(
         status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), last_error="")
+    if queued:
+        book_delivery()  # else they would wait for the next message to book a delivery round
+    return queued

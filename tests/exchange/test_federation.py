@@ -193,7 +193,7 @@ def test_with_the_hub_down_the_nodes_keep_exchanging_and_the_hub_catches_up(
     fed.hub.kill()
     to_hub = fed.pings(fed.center, fed.hub, 5) + fed.pings(fed.hospital, fed.hub, 5)
     between = fed.pings(fed.center, fed.hospital, 20)
-    sent = _refer(fed, "Lý Thị Mai", "001150012399")
+    sent = _refer(fed, "Lý Thị Mai", "001068054321")
     wait_for(lambda: outbox_statuses(fed.center, between) == {"delivered": 20}, timeout=60,
              what="center → hospital while the hub is down")
     center_task = _fhir(fed.center.base, tokens[CENTER], f"Task/{sent['task']}")
