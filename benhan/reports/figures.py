@@ -320,6 +320,28 @@ def claims(facility: str, months: list[Month]) -> Figure:
     )
 
 
+# (6) Online booking ---------------------------------------------------------------------------
+
+
+def online_booking(facility: str, months: list[Month]) -> Figure:
+    """Online bookings that arrived over every outpatient check-in, per month: benhan.booking's own
+    definition (`online_booking_share`), so the dashboard and the booking page agree."""
+    from benhan.booking.services import online_booking_share
+
+    rows: list[dict[str, Value]] = []
+    for m in months:
+        share = online_booking_share(facility, m.year, m.month)
+        rows.append({"month": m.label, "online": share.online, "visits": share.visits,
+                     "share": None if share.share is None else _round(100 * share.share)})
+    return Figure(
+        "booking", _("Tỷ lệ đặt lịch khám trực tuyến"),
+        _("Lượt khám đặt lịch trực tuyến đã đến khám trên tổng số lượt tiếp đón ngoại trú trong tháng."),
+        [Column("month", _("Tháng"), MONTH), Column("online", _("Đặt lịch trực tuyến đã đến khám"), COUNT),
+         Column("visits", _("Tổng lượt tiếp đón ngoại trú"), COUNT), Column("share", _("Tỷ lệ (%)"), PERCENT)],
+        rows, "share",
+    )
+
+
 # The province's overview: every facility side by side ------------------------------------------
 
 
@@ -373,8 +395,6 @@ def not_available(key: str, title: str | Promise, why: str | Promise) -> Figure:
 
 def missing_figures() -> list[Figure]:
     return [
-        not_available("booking", _("Tỷ lệ đặt lịch khám trực tuyến"),
-                      _("Chức năng đặt lịch trực tuyến chưa lưu dữ liệu trong benhan.")),
         not_available("questions", _("Câu hỏi của người bệnh cho bác sĩ"),
                       _("Chức năng hỏi bác sĩ chưa lưu dữ liệu trong benhan.")),
         not_available("feedback", _("Phản ánh, góp ý và thời gian phản hồi"),
@@ -388,6 +408,7 @@ FIGURES = {
     "documents": signed_documents,
     "referrals": referrals,
     "claims": claims,
+    "booking": online_booking,
 }
 
 

@@ -162,7 +162,7 @@ def test_claims_are_counted_by_status_with_their_totals_in_dong(facility: Facili
 def test_figures_without_a_source_say_there_is_no_data_and_carry_no_numbers() -> None:
     for figure in missing_figures():
         assert not figure.available and figure.rows == []
-    assert {f.key for f in missing_figures()} == {"booking", "questions", "feedback"}
+    assert {f.key for f in missing_figures()} == {"questions", "feedback"}
 
 
 def test_the_province_overview_puts_each_facility_side_by_side(doctor_repo: Repository,

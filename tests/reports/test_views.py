@@ -51,10 +51,10 @@ def test_a_facility_admin_sees_the_dashboard_of_their_facility_with_charts_and_t
     assert page.status_code == 200
     html = page.content.decode()
     assert "Thời gian trả kết quả xét nghiệm" in html and "Hồ sơ thanh toán BHYT" in html
-    assert html.count("<svg") == 5 and html.count("<title id=") == 5
+    assert html.count("<svg") == 6 and html.count("<title id=") == 6
     assert "1.550.000" in html  # this month's claims of the facility, in dong
     assert "9.999.000" not in html  # the other facility's claim
-    assert html.count("Chưa có dữ liệu") == 3  # booking, questions, feedback: no source yet
+    assert html.count("Chưa có dữ liệu") == 2  # questions, feedback: no source yet
     assert "style=" not in html and "<script>" not in html
 
 
