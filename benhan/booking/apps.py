@@ -12,5 +12,5 @@ class BookingConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (registers the reminder job handler)
 
-        register(NavItem("booking:day", _("Lịch hẹn"), roles=("receptionist", "nurse", "doctor", "facility_admin"),
-                         order=13))
+        register(NavItem("booking:day", _("Lịch hẹn"), roles=("receptionist", "nurse", "doctor"), order=13))
+        register(NavItem("booking:templates", _("Lịch khám"), roles=("facility_admin",), order=13))
