@@ -1,0 +1,209 @@
+"""Exchange between facilities: referral latency, message throughput and catch-up after an outage.
+
+    .venv/bin/python benchmarks/exchange.py [--referrals 20] [--messages 2000] [--outage 10000]
+
+Starts the same three real servers as tests/exchange/test_federation.py (hub, provincial hospital,
+regional center: `benhan serve` each, own database, keys and job worker thread) on loopback. SQLite
+files by default; PostgreSQL databases (benhan_fed_*, dropped after) when BENHAN_DATABASE_URL names a
+PostgreSQL server.
+
+1. Referral package latency: --referrals referrals made at the center (`referral.refer`: signed paper,
+   document Bundle, outbox), p50/p95 of (hospital inbox row written) − (center outbox row written):
+   outbox → job worker → HTTP → verify → patient match → Task filed. Includes the worker's 1 s poll.
+2. Throughput: --messages pings written to the center's outbox in one transaction, until all are
+   delivered and applied at the hospital. Baseline in the same run: the same number of messages,
+   sealed beforehand with the center's key, POSTed raw to the hospital's /exchange/inbox in batches
+   of 500 (what the inbox alone costs, without outbox, leases, job queue or sealing at send time).
+3. Catch-up: the hospital is killed, --outage pings are queued at the center (and tried once), the
+   hospital restarts; time from the hospital answering again to the last message applied (includes
+   the wait for the next backoff round, capped at BENHAN_EXCHANGE_MAX_BACKOFF = 30 s). Baseline: the
+   same number of pre-sealed messages POSTed raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.core.live import BENHAN, _with_database  # noqa: E402
+from tests.exchange.federation_support import (  # noqa: E402
+    CENTER,
+    HOSPITAL,
+    PROLOGUE,
+    Federation,
+    federation,
+    inbox_count,
+    outbox_statuses,
+    wait_for,
+)
+
+BATCH = 500
+REFERRALS = PROLOGUE + """
+from benhan.clinical.workflows.registration import PatientInput, register_patient
+from benhan.clinical.workflows.visits import set_diagnoses, start_outpatient_visit
+from benhan.exchange import referral
+sent = []
+for i in range({n}):
+    patient = register_patient(repo, PatientInput(name="Đỗ Văn Hải", birth_date="02/05/1968", gender="male",
+                                                  cccd="0010680%05d" % i), confirm_not_duplicate=True).patient
+    visit = start_outpatient_visit(repo, patient["id"], "PK1")
+    set_diagnoses(repo, visit.encounter["id"], "I21.9", ["I10"])
+    referral.refer(repo, doctor, visit.encounter["id"], referral.ReferralInput(
+        destination={destination!r}, reason="Cần can thiệp mạch vành", reason_code="1", clinical_signs="Đau ngực",
+        course="Đau ngực 2 giờ", results_summary="ĐTĐ: ST chênh lên", treatment="Aspirin 300 mg",
+        condition="Tỉnh", transport="Xe cứu thương", escort="Điều dưỡng"))
+print(json.dumps({{"made": {n}}}))
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace(" ", "T"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return float(value.timestamp())
+
+
+@contextmanager
+def template() -> Iterator[str]:
+    """A migrated template database (PostgreSQL when BENHAN_DATABASE_URL says so, else SQLite)."""
+    import subprocess
+
+    import psycopg
+
+    url = os.environ.get("BENHAN_DATABASE_URL", "")
+    env = dict(os.environ)
+    if url.startswith("postgres"):
+        name = f"benhan_fed_tpl_{uuid.uuid4().hex[:8]}"
+        admin = _with_database(url, "postgres")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        target = _with_database(url, name)
+        try:
+            subprocess.run([BENHAN, "migrate", "--no-input", "-v0"], env={**env, "BENHAN_DATABASE_URL": target},
+                           check=True, timeout=600)
+            yield target
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        target = f"sqlite:///{tempfile.mkdtemp(prefix='benhan-fed-tpl-')}/template.sqlite3"
+        subprocess.run([BENHAN, "migrate", "--no-input", "-v0"], env={**env, "BENHAN_DATABASE_URL": target},
+                       check=True, timeout=600)
+        yield target
+
+
+def sealed_pings(fed: Federation, n: int) -> list[str]:
+    """`n` ping messages signed with the center's key, as its outbox would send them."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
+        django.setup()
+    settings.EXCHANGE_KEY_DIR = str(fed.center.key_dir)
+    from benhan.exchange.messages import Message, now_iso, seal
+
+    batch = uuid.uuid4().hex
+    return [seal(Message(str(uuid.uuid4()), CENTER, HOSPITAL, "ping", {"n": i, "batch": batch}, now_iso()))
+            for i in range(n)]
+
+
+def raw_posts(fed: Federation, tokens: list[str]) -> float:
+    started = time.perf_counter()
+    with httpx.Client(timeout=300) as client:
+        for i in range(0, len(tokens), BATCH):
+            answer = client.post(f"{fed.hospital.base}/exchange/inbox", json={"messages": tokens[i:i + BATCH]})
+            answer.raise_for_status()
+            assert all(a["status"] == "applied" for a in answer.json()["acks"])
+    return time.perf_counter() - started
+
+
+def referral_latency(fed: Federation, n: int) -> list[float]:
+    fed.center.shell(REFERRALS.format(doctor="bs.center", code=CENTER, n=n, destination=HOSPITAL), timeout=1800)
+    wait_for(lambda: fed.hospital.count("SELECT COUNT(*) FROM exchange_inboxmessage WHERE kind = 'referral.request'")
+             >= n, timeout=600, what="every referral at the hospital")
+    sent = {str(i).replace("-", ""): _seconds(c) for i, c in fed.center.query(
+        "SELECT id, created FROM exchange_outboxmessage WHERE kind = 'referral.request'")}
+    got = {str(i).replace("-", ""): _seconds(r) for i, r in fed.hospital.query(
+        "SELECT message_id, received_at FROM exchange_inboxmessage WHERE kind = 'referral.request'")}
+    return [got[k] - sent[k] for k in sent if k in got]
+
+
+def throughput(fed: Federation, n: int) -> float:
+    ids = fed.pings(fed.center, fed.hospital, n)
+    committed = time.perf_counter()
+    wait_for(lambda: outbox_statuses(fed.center, ids).get("delivered", 0) == n, timeout=1800, every=0.1,
+             what="the pings delivered")
+    elapsed = time.perf_counter() - committed
+    assert inbox_count(fed.hospital, ids) == n
+    return elapsed
+
+
+def catch_up(fed: Federation, n: int) -> tuple[float, float]:
+    fed.hospital.kill()
+    ids = fed.pings(fed.center, fed.hospital, n)
+    wait_for(lambda: fed.center.count("SELECT COUNT(*) FROM exchange_outboxmessage WHERE kind = 'ping' AND "
+                                      "status = 'pending' AND attempts >= 1") >= n, timeout=600,
+             what="the center to try and fail")
+    down = time.perf_counter()
+    fed.hospital.start()
+    back = time.perf_counter()
+    wait_for(lambda: outbox_statuses(fed.center, ids).get("delivered", 0) == n, timeout=3600, every=0.2,
+             what="the catch-up")
+    assert inbox_count(fed.hospital, ids) == n
+    return time.perf_counter() - back, back - down
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--referrals", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--outage", type=int, default=10000)
+    args = parser.parse_args()
+    with template() as tpl, federation(tpl, Path(tempfile.mkdtemp(prefix="benhan-fed-"))) as fed:
+        print(f"three nodes up; database: {'PostgreSQL' if tpl.startswith('postgres') else 'SQLite'}")
+        print(f"load average at start: {os.getloadavg()[0]:.1f}")
+
+        latencies = referral_latency(fed, args.referrals)
+        print(f"\n1. referral package, center outbox → hospital inbox ({len(latencies)} referrals): "
+              f"p50 {pct(latencies, 0.5) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms, "
+              f"mean {statistics.fmean(latencies) * 1000:.0f} ms")
+
+        raw = raw_posts(fed, sealed_pings(fed, args.messages))
+        elapsed = throughput(fed, args.messages)
+        print(f"\n2. {args.messages} messages center → hospital through outbox + job worker: {elapsed:.1f} s, "
+              f"{args.messages / elapsed:.0f} msg/s")
+        print(f"   baseline, the same number pre-sealed and POSTed raw in batches of {BATCH}: {raw:.1f} s, "
+              f"{args.messages / raw:.0f} msg/s ({elapsed / raw:.1f}× the raw time)")
+
+        raw = raw_posts(fed, sealed_pings(fed, args.outage))
+        caught, restart = catch_up(fed, args.outage)
+        print(f"\n3. catch-up after an outage with {args.outage} queued messages: {caught:.1f} s after the hospital "
+              f"answered again (restart took {restart:.1f} s), {args.outage / caught:.0f} msg/s")
+        print(f"   baseline, {args.outage} pre-sealed messages POSTed raw: {raw:.1f} s, {args.outage / raw:.0f} msg/s")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
