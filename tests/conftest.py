@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from benhan.fhir.access import Actor, parse_scopes
@@ -60,3 +65,27 @@ def fhir_client(db: None):  # type: ignore[no-untyped-def]
         return Client(headers={"Authorization": f"Bearer {token.token}"})
 
     return _make
+
+
+# --- browser tests -----------------------------------------------------------------------------------
+# Playwright's sync API keeps an event loop on the test thread; Django's ORM refuses to run beside a
+# running loop unless told the calls really are synchronous (they are: one test thread).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test process, shared by every browser test: a second Playwright
+    instance cannot start beside the first one's event loop."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's Chromium is not installed (make test-browser-deps)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()

@@ -30,6 +30,7 @@ from pyhanko_certvalidator.errors import InvalidCertificateError, PathBuildingEr
 from ..fhir.errors import FhirError
 from ..fhir.repository import Repository
 from .kinds import get_kind
+from .loops import outside_event_loop
 from .models import SignedDocument, SigningCredential
 from .pki.certs import common_name, fingerprint, valid_at
 from .pki.trust import trust_roots
@@ -86,7 +87,7 @@ def chain_trusted(certs: list[x509.Certificate], moment: datetime) -> tuple[bool
         return False, "không có chứng thư số"
     validator = CertificateValidator(_asn1(certs[0]), [_asn1(c) for c in certs[1:]], validation_context=_context(moment))
     try:
-        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        outside_event_loop(asyncio.run, validator.async_validate_usage({"digital_signature"}))
     except PathBuildingError:
         return False, "chứng thư số không chuỗi được đến CA gốc tin cậy"
     except InvalidCertificateError as exc:
@@ -156,7 +157,7 @@ def check_signed_pdf(pdf: bytes, moment: datetime | None = None) -> PdfCheck:
         signature = signatures[-1]
         check.signer_reported_time = signature.self_reported_timestamp
         at = moment or check.signer_reported_time or datetime.now(UTC)
-        status = validate_pdf_signature(signature, _context(at), ts_validation_context=_context(at))
+        status = outside_event_loop(validate_pdf_signature, signature, _context(at), ts_validation_context=_context(at))
     except Exception as exc:  # a damaged file fails in the parser, in many ways: all mean "not intact"
         check.problems.append(f"chữ ký số trên tệp PDF không kiểm tra được (tệp bị hỏng hoặc bị sửa): {exc}")
         return check

@@ -12,6 +12,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from benhan.documents.loops import outside_event_loop
+
 from .keys import DigestSigner
 
 FIELD_NAME = "ChuKyNguoiChiuTrachNhiem"
@@ -52,7 +54,6 @@ def sign_pdf(pdf: bytes, signer: DigestSigner, *, reason: str, location: str, na
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     out = BytesIO()
-    signers.PdfSigner(meta, signer=_DigestSignerBridge(signer, reason), timestamper=timestamper).sign_pdf(
-        writer, output=out,
-    )
+    pdf_signer = signers.PdfSigner(meta, signer=_DigestSignerBridge(signer, reason), timestamper=timestamper)
+    outside_event_loop(pdf_signer.sign_pdf, writer, output=out)
     return out.getvalue()
