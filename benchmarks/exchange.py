@@ -18,6 +18,11 @@ PostgreSQL server.
    hospital restarts; time from the hospital answering again to the last message applied (includes
    the wait for the next backoff round, capped at BENHAN_EXCHANGE_MAX_BACKOFF = 30 s). Baseline: the
    same number of pre-sealed messages POSTed raw.
+
+Results (2026-11-25, 2 cores, SQLite, defaults, load average 3–4 from other engineers' suites):
+referral p50 1.6 s, p95 3.0 s (the worker polls every second); 2,000 messages in 4.5 s = 447 msg/s
+vs 680 msg/s raw POSTs (1.5×); 10,000 queued messages caught up 29.3 s after the hospital answered
+again (341 msg/s, including the wait for the next backoff round) vs 15.5 s raw (645 msg/s).
 """
 
 from __future__ import annotations
