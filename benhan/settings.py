@@ -197,8 +197,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = FHIR_MAX_BODY_BYTES
 FHIR_BASE_URL = os.environ.get("BENHAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/") + "/fhir"
 # The facility this server acts for when a request names none (single-facility install).
 DEFAULT_FACILITY = os.environ.get("BENHAN_FACILITY", "")
-NODE_ROLE = os.environ.get("BENHAN_ROLE", "node")  # "node" or "hub"
-HUB_URL = os.environ.get("BENHAN_HUB_URL", "")
+# The facility code of the provincial hub (patients are reported to its index); empty: no hub.
+BENHAN_EXCHANGE_HUB = os.environ.get("BENHAN_EXCHANGE_HUB", "")
+# Longest wait between delivery attempts: a node that was down catches up within this after it is back.
+BENHAN_EXCHANGE_MAX_BACKOFF = float(os.environ.get("BENHAN_EXCHANGE_MAX_BACKOFF", "30"))
 
 # Bulk export ($export): how long its files are kept, and the most resources in one NDJSON file.
 BULK_EXPORT_EXPIRE_SECONDS = int(os.environ.get("BENHAN_BULK_EXPORT_EXPIRE_SECONDS", str(24 * 3600)))
