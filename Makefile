@@ -47,7 +47,7 @@ test-postgres: install
 	  echo "PostgreSQL at $(PG_TEST_URL) unreachable: PostgreSQL run skipped (set BENHAN_REQUIRE_POSTGRES=1 to fail instead)"; \
 	fi
 
-test: test-sqlite test-postgres lint
+test: test-sqlite test-postgres lint typecheck
 
 lint: install
 	$(BIN)/ruff check benhan tests benchmarks scripts

@@ -186,7 +186,7 @@ class _Builder:
 
     # --- tables ----------------------------------------------------------------------------------
     def xml2(self) -> list[dict[str, str]]:
-        rows = []
+        rows: list[dict[str, str]] = []
         for request in self.ep.medications:
             code, _name = _code(request.get("medicationCodeableConcept"), DRUG_SYSTEM)
             drug = self.prices.drug(code) if code else None
@@ -277,7 +277,7 @@ class _Builder:
         return [o for o in self.ep.observations if any(b.get("reference") == ref for b in o.get("basedOn") or ())]
 
     def xml4(self) -> list[dict[str, str]]:
-        rows = []
+        rows: list[dict[str, str]] = []
         for request in self.ep.services:
             service_code, _n = _code(request.get("code"), SERVICE_SYSTEM)
             for obs in self._results_of(request["id"]):
@@ -295,7 +295,7 @@ class _Builder:
         return rows
 
     def xml5(self) -> list[dict[str, str]]:
-        rows = []
+        rows: list[dict[str, str]] = []
         for note in sorted(self.ep.notes, key=lambda n: n.get("date", "")):
             if _note_kind(note) not in ("course", "exam", "history") or not (text := _text_of(note)):
                 continue
@@ -385,7 +385,7 @@ class _Builder:
             self.need("giấy ra viện (tóm tắt ra viện đã ký)")
             return []
         sections = {s.get("title", ""): s for s in summary.get("section") or ()}
-        treatment = next((s for t, s in sections.items() if "điều trị" in t.lower()), {})
+        treatment: JSON = next((s for t, s in sections.items() if "điều trị" in t.lower()), {})
         return [{
             "MA_LK": self.ma_lk, "SO_LUU_TRU": xml1["MA_HSBA"], "MA_YTE": xml1["MA_BN"],
             "MA_KHOA_RV": xml1["MA_KHOA"], "NGAY_VAO": xml1["NGAY_VAO"], "NGAY_RA": xml1["NGAY_RA"],
