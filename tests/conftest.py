@@ -67,6 +67,36 @@ def fhir_client(db: None):  # type: ignore[no-untyped-def]
     return _make
 
 
+# --- tests that commit ------------------------------------------------------------------------------
+def clear_audit_trail() -> None:
+    """Tests that commit (live server, threads) leave audit rows, and fhir_audit refuses DELETE
+    (append-only triggers): lift the triggers just long enough to empty it, so the flush after the
+    test succeeds, then put them back."""
+    import importlib
+
+    from django.db import connection
+
+    guard = importlib.import_module("benhan.fhir.migrations.0002_audit_append_only")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(guard.PG_DOWN)
+            cursor.execute("DELETE FROM fhir_audit")
+            cursor.execute(guard.PG_UP)
+        else:
+            for sql in guard.SQLITE_DOWN:
+                cursor.execute(sql)
+            cursor.execute("DELETE FROM fhir_audit")
+            for sql in guard.SQLITE_UP:
+                cursor.execute(sql)
+
+
+@pytest.fixture
+def committed_audit(transactional_db: None) -> Iterator[None]:
+    """A transactional test whose audit rows are cleared afterwards (see clear_audit_trail)."""
+    yield
+    clear_audit_trail()
+
+
 # --- browser tests -----------------------------------------------------------------------------------
 # Playwright's sync API keeps an event loop on the test thread; Django's ORM refuses to run beside a
 # running loop unless told the calls really are synchronous (they are: one test thread).

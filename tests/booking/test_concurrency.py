@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Iterator
 
-import pytest
 from django.db import connection
 
 from benhan.accounts.actors import actor_for_user
@@ -16,25 +13,6 @@ from benhan.booking.services import book, free_slots, reschedule
 from benhan.fhir.repository import Repository
 
 from .conftest import FACILITY, next_weekday, template
-
-
-@pytest.fixture
-def committed_audit(transactional_db: None) -> Iterator[None]:
-    """These tests commit, and fhir_audit refuses DELETE (append-only triggers): lift the triggers just
-    long enough to empty it so the flush after the test succeeds (as tests/fhir/test_rest_concurrency.py)."""
-    yield
-    guard = importlib.import_module("benhan.fhir.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(guard.PG_DOWN)
-            cursor.execute("DELETE FROM fhir_audit")
-            cursor.execute(guard.PG_UP)
-        else:
-            for sql in guard.SQLITE_DOWN:
-                cursor.execute(sql)
-            cursor.execute("DELETE FROM fhir_audit")
-            for sql in guard.SQLITE_UP:
-                cursor.execute(sql)
 
 
 def _race(work, count: int) -> tuple[int, int, list[BaseException]]:  # type: ignore[no-untyped-def]

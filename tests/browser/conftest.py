@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import clear_audit_trail
+
 PASSWORD = "Mat-khau-bac-si-2026"
 
 
@@ -20,27 +22,6 @@ def page(browser: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-def _clear_audit_trail() -> None:
-    """Live-server tests commit, and fhir_audit refuses DELETE (append-only triggers): lift the triggers
-    just long enough to empty it, so the flush after the test succeeds, then put them back."""
-    import importlib
-
-    from django.db import connection
-
-    guard = importlib.import_module("benhan.fhir.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(guard.PG_DOWN)
-            cursor.execute("DELETE FROM fhir_audit")
-            cursor.execute(guard.PG_UP)
-        else:
-            for sql in guard.SQLITE_DOWN:
-                cursor.execute(sql)
-            cursor.execute("DELETE FROM fhir_audit")
-            for sql in guard.SQLITE_UP:
-                cursor.execute(sql)
 
 
 @pytest.fixture
@@ -76,7 +57,7 @@ def clinic(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[di
     init_facility_ca(facility)
     issue_user_certificate(doctor)
     yield {"facility": facility, "doctor": doctor, "device": device}
-    _clear_audit_trail()
+    clear_audit_trail()
 
 
 def log_in(page: Any, base_url: str, clinic: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD, _clear_audit_trail, log_in
+from tests.conftest import clear_audit_trail
+
+from .conftest import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +33,7 @@ def admin_with_claims(transactional_db: None) -> Iterator[dict[str, Any]]:
         Claim.objects.create(ma_lk=f"LK{n}", facility=owner.code, encounter_id=f"e{n}", patient_id="p",
                              period_end=timezone.now(), status=status, version="130", total_cost=Decimal(200_000))
     yield {"doctor": admin, "device": device, "facility": facility}
-    _clear_audit_trail()
+    clear_audit_trail()
 
 
 def test_the_dashboard_shows_this_months_claims_as_counted_in_the_database(page: Any, live_server: Any,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Iterator
 
 import orjson
-import pytest
 from django.db import connection
 from django.test import Client
 
@@ -16,23 +13,6 @@ from benhan.fhir.models import ResourceVersionRow
 FHIR_JSON = "application/fhir+json"
 
 
-@pytest.fixture
-def committed_audit(transactional_db: None) -> Iterator[None]:
-    """This test commits, and fhir_audit refuses DELETE (append-only triggers): lift the triggers just
-    long enough to empty it, so the flush after the test succeeds, then put them back."""
-    yield
-    guard = importlib.import_module("benhan.fhir.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(guard.PG_DOWN)
-            cursor.execute("DELETE FROM fhir_audit")
-            cursor.execute(guard.PG_UP)
-        else:
-            for sql in guard.SQLITE_DOWN:
-                cursor.execute(sql)
-            cursor.execute("DELETE FROM fhir_audit")
-            for sql in guard.SQLITE_UP:
-                cursor.execute(sql)
 
 
 def test_concurrent_updates_from_the_same_version_let_exactly_one_through(committed_audit: None, fhir_client) -> None:  # type: ignore[no-untyped-def]

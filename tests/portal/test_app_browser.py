@@ -34,10 +34,10 @@ def phone_page(signed_report: str, browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def live_world(world: World) -> Iterator[World]:
-    from tests.browser.conftest import _clear_audit_trail
+    from tests.conftest import clear_audit_trail
 
     yield world
-    _clear_audit_trail()
+    clear_audit_trail()
 
 
 def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_offline_too_and_downloads_the_pdf(
