@@ -17,41 +17,14 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RUN = uuid.uuid4().hex[:6]
-ADMIN = os.environ.get("BENHAN_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def setup_database(use_sqlite: bool) -> str:
-    if use_sqlite:
-        path = ROOT / "var" / f"bench-app-{RUN}.sqlite3"
-        os.environ["BENHAN_DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import psycopg
-
-    name = f"benhan_bench_app_{RUN}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-    os.environ["BENHAN_DATABASE_URL"] = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    return name
-
-
-def drop_database(name: str, use_sqlite: bool) -> None:
-    if use_sqlite:
-        for suffix in ("", "-wal", "-shm"):
-            Path(name + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+from benchdb import drop_database, setup_database  # noqa: E402
 
 
 def timed(fn: object, rounds: int) -> tuple[float, float]:
@@ -71,7 +44,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    name = setup_database(args.sqlite)
+    name = setup_database("app", args.sqlite)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
     import tempfile
 

@@ -25,35 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from benchdb import drop_database, setup_database  # noqa: E402
+
 RUN = uuid.uuid4().hex[:6]
-ADMIN = os.environ.get("BENHAN_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def setup_database(use_sqlite: bool) -> str:
-    if use_sqlite:
-        path = ROOT / "var" / f"bench-claims-{RUN}.sqlite3"
-        os.environ["BENHAN_DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import psycopg
-
-    name = f"benhan_bench_claims_{RUN}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-    os.environ["BENHAN_DATABASE_URL"] = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    return name
-
-
-def drop_database(name: str, use_sqlite: bool) -> None:
-    if use_sqlite:
-        for suffix in ("", "-wal", "-shm"):
-            Path(name + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -61,7 +37,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=2000)
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    name = setup_database(args.sqlite)
+    name = setup_database("claims", args.sqlite)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
     os.environ.setdefault("BENHAN_PKI_DIR", str(ROOT / "var" / f"bench-pki-{RUN}"))
     import django
