@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := benhan.settings
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run install migrate demo test test-sqlite test-postgres test-browser-deps lint typecheck bench definitions clean
+.PHONY: run install migrate demo test test-sqlite test-postgres test-browser-deps fhir-package lint typecheck bench definitions clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,12 +33,17 @@ test-browser-deps:
 	@# WeasyPrint subsets fonts with HarfBuzz in ~0.1 s a form; without it fontTools takes ~0.8 s.
 	@ldconfig -p | grep -q libharfbuzz-subset || { apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0 >/dev/null; } || true
 
-test-sqlite: install test-browser-deps
+# The official R4 package (npm) that the definition generators read; tests compare the committed
+# artefacts with what the generators make from it and validate its examples.
+fhir-package:
+	@scripts/fetch_fhir_package.sh >/dev/null
+
+test-sqlite: install test-browser-deps fhir-package
 	env -u BENHAN_DATABASE_URL $(BIN)/pytest -n 2 --dist loadfile -q
 
 # PostgreSQL run: storage, search and workflow tests again on PostgreSQL (browser tests run once, above).
 # With BENHAN_REQUIRE_POSTGRES=1 (as .ci/run sets) an unreachable server is a failure, not a skip.
-test-postgres: install
+test-postgres: install fhir-package
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  BENHAN_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n 2 --dist loadfile -q -m "not browser"; \
 	elif [ "$$BENHAN_REQUIRE_POSTGRES" = "1" ]; then \

@@ -67,6 +67,19 @@ def fhir_client(db: None):  # type: ignore[no-untyped-def]
     return _make
 
 
+# --- the official FHIR package ------------------------------------------------------------------------
+def ensure_fhir_package() -> Path:
+    """The unpacked hl7.fhir.r4.examples@4.0.1 (fetched from the npm registry on first use): tests that
+    read it run everywhere instead of being skipped where nobody fetched it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    package = root / "build" / "fhir-r4" / "package"
+    if not package.is_dir():
+        subprocess.run([str(root / "scripts" / "fetch_fhir_package.sh")], check=True, capture_output=True)
+    return package
+
+
 # --- tests that commit ------------------------------------------------------------------------------
 def clear_audit_trail() -> None:
     """Tests that commit (live server, threads) leave audit rows, and fhir_audit refuses DELETE

@@ -7,7 +7,6 @@ SQLite and a sample on PostgreSQL (the two share the code path; PostgreSQL is th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,10 @@ from django.db import connection
 from django.test import Client
 
 from benhan.accounts.clients import create_client
+from tests.shared_data import SYNTHEA
 
-SYNTHEA = Path(os.environ.get("BENHAN_SYNTHEA_DIR", "/work/shared/data/synthea"))
 BUNDLES = sorted(SYNTHEA.glob("*.json"))
 SAMPLE = 3
-
-pytestmark = pytest.mark.skipif(not BUNDLES, reason=f"no Synthea bundles under {SYNTHEA}")
-
 
 @pytest.fixture
 def api(db: None, settings) -> Client:  # type: ignore[no-untyped-def]

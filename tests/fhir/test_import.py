@@ -19,8 +19,8 @@ from benhan.fhir.models import AuditRow, ResourceRow
 from benhan.fhir.repository import Repository
 from tests.core import live
 from tests.core.live import live_db_fixture, migrated_template_fixture  # noqa: F401 - fixtures
+from tests.shared_data import SYNTHEA
 
-SYNTHEA = Path("/work/shared/data/synthea")
 PATIENT_URN = "urn:uuid:11111111-2222-4333-8444-555555555555"
 
 

@@ -8,18 +8,17 @@ a validator that stopped seeing them would fail here too.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from benhan.fhir.validation import validate_resource
+from tests.conftest import ensure_fhir_package
+from tests.shared_data import SYNTHEA
 
-SYNTHEA = Path(os.environ.get("BENHAN_SYNTHEA_DIR", "/work/shared/data/synthea"))
 PACKAGE = Path(__file__).resolve().parents[2] / "build" / "fhir-r4" / "package"
 # Definitions and terminology are not examples (and the whole-spec bundles repeat them).
 NOT_EXAMPLES = re.compile(
@@ -52,8 +51,6 @@ SPEC_FAULTS = {
 
 
 def synthea_bundles() -> list[dict[str, Any]]:
-    if not SYNTHEA.is_dir():
-        pytest.skip(f"{SYNTHEA} is not present")
     return _read_synthea()
 
 
@@ -64,8 +61,7 @@ def _read_synthea() -> list[dict[str, Any]]:
 
 
 def official_examples() -> Iterator[tuple[str, Any]]:
-    if not PACKAGE.is_dir():
-        pytest.skip("FHIR package not fetched: run scripts/fetch_fhir_package.sh")
+    ensure_fhir_package()
     for f in sorted(PACKAGE.glob("*.json")):
         if not NOT_EXAMPLES.match(f.name):
             yield f.name, orjson.loads(f.read_bytes())

@@ -5,10 +5,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 from benhan.fhir.validation import element_info, element_type, resource_types
 from benhan.fhir.validation.tables import ARTEFACT, tables
+from tests.conftest import ensure_fhir_package
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "build" / "fhir-r4" / "package"
@@ -50,8 +49,7 @@ def test_value_sets_that_the_package_cannot_expand_are_recorded() -> None:
 
 
 def test_the_committed_artefact_is_what_the_generator_makes(tmp_path: Path) -> None:
-    if not PACKAGE.is_dir():
-        pytest.skip("FHIR package not fetched: run scripts/fetch_fhir_package.sh")
+    ensure_fhir_package()
     spec = importlib.util.spec_from_file_location("gen_validation_tables", ROOT / "scripts" / "gen_validation_tables.py")
     assert spec is not None and spec.loader is not None
     generator = importlib.util.module_from_spec(spec)

@@ -1,4 +1,4 @@
-"""Load Synthea transaction bundles from /work/shared/data/synthea into the store, for tests and benchmarks.
+"""Load the shared Synthea transaction bundles into the store, for tests and benchmarks.
 
 Synthea links entries by `urn:uuid:` fullUrls; each entry is stored under its uuid as id and the
 links are rewritten to `Type/uuid`, as a transaction would resolve them.
@@ -14,8 +14,8 @@ import orjson
 
 from benhan.fhir import store
 from benhan.fhir.repository import Repository
+from tests.shared_data import SYNTHEA as SYNTHEA_DIR
 
-SYNTHEA_DIR = Path("/work/shared/data/synthea")
 SHARED_TYPES = frozenset({"Practitioner", "PractitionerRole", "Organization", "Location", "Medication"})
 _URN = re.compile(rb'"urn:uuid:([0-9a-f\-]{36})"')
 
