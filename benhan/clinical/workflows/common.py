@@ -12,6 +12,7 @@ from benhan.fhir.repository import Repository
 from benhan.fhir.store import Stored
 
 from ..errors import ClinicalError
+from ..fhirutil import CSKCB_SYSTEM
 
 
 def performer(repo: Repository) -> dict[str, Any]:
@@ -31,6 +32,19 @@ def load(repo: Repository, resource_type: str, resource_id: str) -> tuple[Stored
             raise ClinicalError(_("Không tìm thấy hồ sơ được yêu cầu.")) from exc
         raise
     return stored, stored.json()
+
+
+def load_active_patient(repo: Repository, patient_id: str) -> dict[str, Any]:
+    """A patient record still in use: a merged record must not get new encounters."""
+    _stored, patient = load(repo, "Patient", patient_id)
+    if patient.get("active") is False:
+        raise ClinicalError(_("Hồ sơ này đã được gộp vào hồ sơ khác; hãy dùng hồ sơ còn hiệu lực."))
+    return patient
+
+
+def service_provider(repo: Repository) -> dict[str, Any]:
+    """Encounter.serviceProvider: the facility the repository acts for, by its BHYT code."""
+    return {"identifier": {"system": CSKCB_SYSTEM, "value": repo.facility}}
 
 
 def modify(repo: Repository, resource_type: str, resource_id: str,

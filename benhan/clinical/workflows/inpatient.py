@@ -14,7 +14,7 @@ from benhan.fhir.repository import Repository
 from .. import catalogs
 from ..errors import ClinicalError
 from ..fhirutil import ACT_CODE, coding, now_iso, ref
-from .common import load, modify, subject_id
+from .common import load, load_active_patient, modify, service_provider, subject_id
 from .visits import _encounter, location_entry, note_resource, performer, set_diagnoses
 
 
@@ -47,9 +47,7 @@ def admit(repo: Repository, patient_id: str, department_code: str, bed_code: str
     if catalogs.icd10(diagnosis_code) is None:
         raise ClinicalError(_("Mã ICD-10 %(code)s không có trong danh mục.") % {"code": diagnosis_code}, "main_diagnosis")
     department, bed = _place(repo, department_code, bed_code)
-    _stored, patient = load(repo, "Patient", patient_id)
-    if patient.get("active") is False:
-        raise ClinicalError(_("Hồ sơ này đã được gộp vào hồ sơ khác; hãy dùng hồ sơ còn hiệu lực."))
+    load_active_patient(repo, patient_id)
     start = now_iso()
     encounter: dict[str, Any] = {
         "resourceType": "Encounter",
@@ -59,7 +57,7 @@ def admit(repo: Repository, patient_id: str, department_code: str, bed_code: str
         "subject": ref("Patient", patient_id),
         "period": {"start": start},
         "location": _locations(department, bed, start),
-        "serviceProvider": {"identifier": {"system": "http://fhir.hl7.org.vn/core/sid/ma-cskcb", "value": repo.facility}},
+        "serviceProvider": service_provider(repo),
         "hospitalization": {"admitSource": {"text": _("Từ khoa khám bệnh") if from_encounter_id else _("Vào thẳng")}},
         "participant": [{"individual": performer(repo)}],
     }

@@ -36,7 +36,7 @@ from ..fhirutil import (
     ref,
 )
 from ..models import QueueTicket
-from .common import load, modify, performer, subject_id
+from .common import load, load_active_patient, modify, performer, service_provider, subject_id
 
 
 # --- reception ------------------------------------------------------------------------------------
@@ -62,9 +62,7 @@ def start_outpatient_visit(repo: Repository, patient_id: str, room_code: str, ro
     """Check the patient in: an arrived AMB Encounter and the next queue number of the room for today."""
     if not room_code:
         raise ClinicalError(_("Chưa chọn phòng khám."), "room")
-    _stored, patient = load(repo, "Patient", patient_id)
-    if patient.get("active") is False:
-        raise ClinicalError(_("Hồ sơ này đã được gộp vào hồ sơ khác; hãy dùng hồ sơ còn hiệu lực."))
+    load_active_patient(repo, patient_id)
     start = now_iso()
     encounter: dict[str, Any] = {
         "resourceType": "Encounter",
@@ -74,7 +72,7 @@ def start_outpatient_visit(repo: Repository, patient_id: str, room_code: str, ro
         "subject": ref("Patient", patient_id),
         "period": {"start": start},
         "location": [location_entry("room", room_code, room_name, start)],
-        "serviceProvider": {"identifier": {"system": "http://fhir.hl7.org.vn/core/sid/ma-cskcb", "value": repo.facility}},
+        "serviceProvider": service_provider(repo),
     }
     if reason.strip():
         encounter["reasonCode"] = [{"text": reason.strip()}]
