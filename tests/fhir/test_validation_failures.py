@@ -497,3 +497,11 @@ def test_extensions_the_package_does_not_define_are_checked_only_structurally() 
                     "valueCoding": {"system": "https://benhan.vn/fhir/CodeSystem/dan-toc", "code": "01",
                                     "display": "Kinh"}}
     assert validate_resource({**PATIENT, "extension": [ethnic_group]}) == []
+
+
+def test_a_bundle_whose_type_is_not_a_string_is_reported_not_crashed_on() -> None:
+    from benhan.fhir.validation import validate_resource
+
+    issues = validate_resource({"resourceType": "Bundle", "type": ["transaction"],
+                                "entry": [{"request": {"method": "GET", "url": "Patient"}}]})
+    assert any(i.expression and i.expression[0].startswith("Bundle.type") for i in issues)

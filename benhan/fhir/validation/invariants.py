@@ -119,7 +119,8 @@ _ENTRY_RESPONSE = {"batch-response", "transaction-response", "history"}
 
 
 def bundle_rules(obj: dict[str, Any], path: str, issues: list[Issue]) -> None:
-    kind = obj.get("type")
+    # A malformed type (a list, a number) is reported by the type checks; here it is just "no type".
+    kind = obj.get("type") if isinstance(obj.get("type"), str) else None
     entries = obj.get("entry")
     if "total" in obj and kind not in ("searchset", "history"):
         fail(issues, "bdl-1", "total is only allowed in a searchset or history bundle", f"{path}.total")
