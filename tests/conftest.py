@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from benhan.fhir.access import Actor, parse_scopes
 from benhan.fhir.repository import Repository
+
+# In CI the property tests draw the same examples every run (derandomized): a CI result then depends
+# on the code alone. Locally they keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
