@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "benhan.insurance",
     "benhan.reports",
     "benhan.booking",
+    "benhan.questions",
+    "benhan.feedback",
 ]
 
 MIDDLEWARE = [

@@ -1,14 +1,16 @@
-"""The reminder job: at (appointment − BOOKING_REMINDER_HOURS) it records a due Reminder for a live booking."""
+"""The reminder job: at (appointment − BOOKING_REMINDER_HOURS) it records a due Reminder for a live booking and\nemits the `appointment_reminder` patient event (once per booking and start time; notifications send it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from benhan.core import events
 from benhan.jobs.registry import job_handler
 from benhan.jobs.worker import JobContext
 
@@ -25,6 +27,10 @@ def record_reminder(ctx: JobContext) -> dict[str, Any]:
     local = timezone.localtime(booking.slot.start)
     message = _("Nhắc lịch khám: %(time)s ngày %(day)s tại %(room)s.") % {
         "time": local.strftime("%H:%M"), "day": date_format(local.date(), "d/m/Y"), "room": booking.slot.room.name}
-    reminder, _created = Reminder.objects.get_or_create(booking=booking, appointment_start=booking.slot.start,
-                                                        defaults={"message": message})
-    return {"reminder": reminder.pk}
+    with transaction.atomic():
+        reminder, created = Reminder.objects.get_or_create(booking=booking, appointment_start=booking.slot.start,
+                                                           defaults={"message": message})
+        if created:  # once per appointment time: a retried or duplicated job finds the row and stays quiet
+            events.emit("appointment_reminder", patient=f"Patient/{booking.patient_id}", facility=booking.facility,
+                        link=f"/app/lich-hen/{booking.pk}/", appointment=booking.appointment_id, booking=booking.pk)
+    return {"reminder": reminder.pk, "emitted": created}

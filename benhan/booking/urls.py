@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("mau-lich/<int:template_id>/tat/", views.deactivate_template, name="template-off"),
     path("ngay-nghi/", views.holidays_view, name="holidays"),
     path("hang-doi/", views.queue_view, name="queue"),
+    path("man-hinh-cho/", views.display_view, name="display"),
 ]

@@ -26,6 +26,7 @@ from .services import cancel, check_in, day_bookings, online_booking_share
 
 FRONT_DESK = ("receptionist", "nurse", "doctor")
 ADMIN = ("facility_admin",)
+DISPLAY_REFRESH_SECONDS = 10
 
 
 def _facility(request: HttpRequest) -> Facility:
@@ -132,19 +133,32 @@ def holidays_view(request: HttpRequest) -> HttpResponse:
     return render(request, "booking/holidays.html", {"facility": facility, "form": form, "holidays": holidays})
 
 
-@role_required()
-def queue_view(request: HttpRequest) -> HttpResponse:
-    facility = _facility(request)
-    today = timezone.localdate()
+def _boards(facility: Facility) -> list[dict[str, object]]:
+    """Per exam room today: the number being seen (last called) and the numbers still waiting."""
     rooms = list(Room.objects.filter(department__facility=facility, kind=Room.Kind.EXAM, active=True)
                  .select_related("department").order_by("department__code", "code"))
     tickets: dict[str, list[QueueTicket]] = {}
-    for t in QueueTicket.objects.filter(facility=facility.code, day=today).order_by("number"):
+    for t in QueueTicket.objects.filter(facility=facility.code, day=timezone.localdate()).order_by("number"):
         tickets.setdefault(t.room, []).append(t)
-    boards = []
+    boards: list[dict[str, object]] = []
     for room in rooms:
         mine = tickets.get(room.code, [])
         called = [t.number for t in mine if t.status != QueueTicket.Status.WAITING]
         boards.append({"room": room, "current": called[-1] if called else None,
                        "waiting": [t.number for t in mine if t.status == QueueTicket.Status.WAITING]})
-    return render(request, "booking/queue.html", {"facility": facility, "day": today, "boards": boards})
+    return boards
+
+
+@role_required()
+def queue_view(request: HttpRequest) -> HttpResponse:
+    facility = _facility(request)
+    return render(request, "booking/queue.html", {"facility": facility, "day": timezone.localdate(),
+                                                  "boards": _boards(facility)})
+
+
+@role_required()
+def display_view(request: HttpRequest) -> HttpResponse:
+    """The waiting-room screen: big numbers per room, reloaded by the browser every few seconds (no script)."""
+    facility = _facility(request)
+    return render(request, "booking/display.html", {"facility": facility, "day": timezone.localdate(),
+                                                    "boards": _boards(facility), "refresh": DISPLAY_REFRESH_SECONDS})
