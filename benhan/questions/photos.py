@@ -22,6 +22,10 @@ def max_bytes() -> int:
     return int(getattr(settings, "QUESTIONS_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
 
 
+def _too_big(name: str) -> str:
+    return _("Ảnh %(name)s lớn quá %(kb)s KB.") % {"name": name, "kb": max_bytes() // 1024}
+
+
 @dataclass(frozen=True)
 class Photo:
     content_type: str
@@ -31,7 +35,7 @@ class Photo:
 
 def check_photo(name: str, data: bytes) -> Photo:
     if len(data) > max_bytes():
-        raise QuestionError(_("Ảnh %(name)s lớn quá %(mb)s MB.") % {"name": name, "mb": max_bytes() // (1024 * 1024)})
+        raise QuestionError(_too_big(name))
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
@@ -54,6 +58,6 @@ def photos_from(files: list[UploadedFile]) -> list[Photo]:
     out = []
     for f in files:
         if (f.size or 0) > max_bytes():
-            raise QuestionError(_("Ảnh %(name)s lớn quá %(mb)s MB.") % {"name": f.name, "mb": max_bytes() // (1024 * 1024)})
+            raise QuestionError(_too_big(str(f.name)))
         out.append(check_photo(str(f.name or "anh"), f.read()))
     return out
