@@ -66,7 +66,9 @@ def choose(request: HttpRequest, profile_id: int) -> HttpResponse:
     doctor_id = _int(params.get("bac-si"))
     first, last = patient.slot_window()
     slots = free_slots(chosen.facility, department, first, last, doctor_id)
-    context.update(doctors=patient.doctors(chosen.facility, department), doctor_id=doctor_id, slots=slots)
+    days = patient.by_day(slots)
+    day = next((d for d in days if d.day.isoformat() == params.get("ngay")), days[0] if days else None)
+    context.update(doctors=patient.doctors(chosen.facility, department), doctor_id=doctor_id, days=days, day=day)
     if request.method == "GET":
         return page(request, "booking/choose.html", opened, context)
     slot = next((s for s in slots if s.pk == _int(params.get("slot"))), None)
@@ -76,8 +78,9 @@ def choose(request: HttpRequest, profile_id: int) -> HttpResponse:
     try:
         done = reschedule(writer, moving, slot) if moving else book(writer, chosen.patient_id, slot, "online")
     except BookingError as exc:
-        fresh = free_slots(chosen.facility, department, first, last, doctor_id)
-        return page(request, "booking/choose.html", opened, {**context, "slots": fresh, "error": str(exc)}, 409)
+        fresh = patient.by_day(free_slots(chosen.facility, department, first, last, doctor_id))
+        day = next((d for d in fresh if day is not None and d.day == day.day), fresh[0] if fresh else None)
+        return page(request, "booking/choose.html", opened, {**context, "days": fresh, "day": day, "error": str(exc)}, 409)
     return HttpResponseRedirect(reverse("booking_app:detail", args=[profile_id, done.pk]))
 
 

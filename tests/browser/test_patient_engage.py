@@ -1,0 +1,143 @@
+"""The patient's phone and the staff's screen in headless Chromium: book a slot and get checked in, then see
+the queue number; ask a question, staff answer, the patient reads it; send feedback, staff close it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world, sms  # noqa: F401
+from tests.conftest import clear_audit_trail
+from tests.portal.sms_standin import Gateway
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PAGE_BUDGET = 150 * 1024
+
+
+@pytest.fixture
+def live_world(transactional_db: None) -> Iterator[AppWorld]:
+    yield build_world()
+    clear_audit_trail()
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="vi-VN")
+    context.set_default_timeout(20000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def staff_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    context.set_default_timeout(20000)
+    yield context.new_page()
+    context.close()
+
+
+def _patient_login(page: Any, base: str, sms: Gateway) -> None:
+    page.goto(f"{base}/app/")
+    page.fill("#phone", AN_PHONE)
+    page.get_by_role("button", name="Gửi mã").click()
+    page.fill("#code", sms.last_code(AN_PHONE))
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="Nguyễn Văn An").click()
+
+
+def _staff_login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/ui/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:1000]
+
+
+def _light_and_fits(page: Any) -> None:
+    """Everything the page loaded (HTML, CSS, JS) within the budget, and no sideways scrolling on a phone."""
+    weight = page.evaluate("performance.getEntries().reduce((a, e) => a + (e.encodedBodySize || 0), 0)")
+    assert 0 < weight < PAGE_BUDGET, weight
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_patient_books_a_slot_reception_checks_them_in_and_the_phone_shows_the_queue_number(
+        live_world: AppWorld, phone_page: Any, staff_page: Any, live_server: Any, sms: Gateway) -> None:
+    page, base = phone_page, live_server.url
+    _patient_login(page, base, sms)
+    page.get_by_role("link", name="Lịch hẹn").click()
+    page.get_by_role("link", name="Đặt lịch khám").click()
+    page.get_by_role("link", name="Bệnh viện Đa khoa Hoài Đức").click()
+    page.get_by_role("link", name="Khoa Khám bệnh").click()
+    page.get_by_role("link", name="Trần Thị Lan").click()
+    _light_and_fits(page)
+    page.locator("input[name=slot]").first.check()
+    page.get_by_role("button", name="Xác nhận đặt lịch").click()
+    assert page.inner_text("[data-testid=status]") == "Đã đặt"
+    detail_url = page.url
+
+    _staff_login(staff_page, base, "td.hoa")
+    staff_page.goto(f"{base}/ui/lich-hen/")
+    row = staff_page.locator("tr", has_text="Nguyễn Văn An")
+    row.get_by_role("button", name="Tiếp đón").click()
+    assert "Đã tiếp đón: số thứ tự 1" in staff_page.inner_text("main")
+
+    page.goto(detail_url)
+    assert page.inner_text("[data-testid=queue-number]") == "1"
+    assert page.inner_text("[data-testid=room]") == "Phòng khám Nội 1"
+    _light_and_fits(page)
+
+    staff_page.goto(f"{base}/ui/lich-hen/man-hinh-cho/")
+    assert "1" in staff_page.inner_text("[data-room=P101] [data-testid=waiting]")
+
+
+def test_a_patient_asks_a_question_staff_answer_in_the_queue_and_the_patient_reads_the_answer(
+        live_world: AppWorld, phone_page: Any, staff_page: Any, live_server: Any, sms: Gateway) -> None:
+    page, base = phone_page, live_server.url
+    _patient_login(page, base, sms)
+    page.get_by_role("link", name="Hỏi bác sĩ").click()
+    _light_and_fits(page)
+    page.fill("#subject", "Ho kéo dài")
+    page.fill("#text", "Con tôi ho về đêm đã hai tuần.")
+    page.get_by_role("button", name="Gửi câu hỏi").click()
+    assert "Con tôi ho về đêm đã hai tuần." in page.inner_text("main")
+    thread_url = page.url
+
+    _staff_login(staff_page, base, "dd.mai")
+    staff_page.goto(f"{base}/ui/hoi-dap/")
+    staff_page.get_by_role("link", name="Ho kéo dài").click()
+    staff_page.fill("#answer", "Hãy đưa cháu đến khám để nghe phổi.")
+    staff_page.get_by_role("button", name="Gửi trả lời").click()
+    assert "Đã gửi câu trả lời." in staff_page.inner_text("main")
+
+    page.goto(thread_url)
+    assert "Hãy đưa cháu đến khám để nghe phổi." in page.inner_text("[data-testid=answer]")
+    _light_and_fits(page)
+
+
+def test_a_patient_sends_feedback_and_staff_respond_and_close_it(
+        live_world: AppWorld, phone_page: Any, staff_page: Any, live_server: Any, sms: Gateway) -> None:
+    page, base = phone_page, live_server.url
+    _patient_login(page, base, sms)
+    page.goto(f"{base}/app/")
+    page.get_by_role("link", name="Góp ý").click()
+    _light_and_fits(page)
+    page.select_option("#category", "waiting")
+    page.locator("input[name=rating][value='2']").check()
+    page.fill("#text", "Phải chờ hai tiếng mới đến lượt.")
+    page.get_by_role("button", name="Gửi góp ý").click()
+    assert page.is_visible("[data-testid=thanks]")
+
+    _staff_login(staff_page, base, "dd.mai")
+    staff_page.goto(f"{base}/ui/gop-y/")
+    staff_page.locator("[data-testid=feedback-row]", has_text="Phải chờ hai tiếng").get_by_role("link").click()
+    staff_page.fill("#response", "Chúng tôi đã mở thêm bàn khám buổi sáng.")
+    staff_page.get_by_role("button", name="Gửi phản hồi").click()
+    staff_page.get_by_role("button", name="Đóng góp ý").click()
+    assert "Đã đóng góp ý." in staff_page.inner_text("main")
+
+    page.goto(f"{base}/app/gop-y/")
+    sent = page.inner_text("[data-testid=sent-feedback]")
+    assert "Đã đóng" in sent and "Chúng tôi đã mở thêm bàn khám buổi sáng." in sent
