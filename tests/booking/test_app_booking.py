@@ -16,7 +16,7 @@ from benhan.jobs.models import Job
 from benhan.jobs.worker import Worker
 from benhan.portal.models import ProxyGrant
 
-from .app_support import AN_PHONE, BICH_PHONE, AppWorld, app_world, phone, sms, staff_client  # noqa: F401
+from .app_support import AN_PHONE, BICH_PHONE, AppWorld
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,20 @@ from typing import Any
 
 import pytest
 
-from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world, sms  # noqa: F401
+from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world
 from tests.conftest import clear_audit_trail
-from tests.portal.sms_standin import Gateway
+from tests.portal.sms_standin import API_KEY, Gateway, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE_BUDGET = 150 * 1024
+
+
+@pytest.fixture
+def sms(settings: Any) -> Iterator[Gateway]:
+    with running() as gateway:
+        settings.PORTAL_SMS_URL = gateway.url
+        settings.PORTAL_SMS_API_KEY = API_KEY
+        yield gateway
 
 
 @pytest.fixture

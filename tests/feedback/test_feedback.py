@@ -12,7 +12,7 @@ from django.utils import timezone
 from benhan.feedback import figures, services
 from benhan.feedback.models import Feedback
 from benhan.portal.models import Account
-from tests.booking.app_support import AN_PHONE, AppWorld, app_world, phone, sms, staff_client  # noqa: F401
+from tests.booking.app_support import AN_PHONE, AppWorld
 
 pytestmark = pytest.mark.django_db
 

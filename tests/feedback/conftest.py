@@ -1,0 +1,1 @@
+from tests.booking.app_support import app_world, phone, sms, staff_client  # noqa: F401
