@@ -48,9 +48,18 @@ def ensure_slots(facility: Facility, first: date, last: date, *, department: Dep
     ]
     if not rows:
         return 0
+    tz = timezone.get_current_timezone()
+    existing = set(Slot.objects.filter(
+        template__in={r.template_id for r in rows},
+        start__gte=datetime.combine(first, datetime.min.time(), tzinfo=tz),
+        start__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz),
+    ).values_list("template_id", "start"))
+    missing = [r for r in rows if (r.template_id, r.start) not in existing]
+    if not missing:
+        return 0  # the usual case once a range has been asked for: one SELECT, no write
     before = Slot.objects.filter(facility=facility.code).count()
     # Two callers materialising the same range is harmless: the (template, start) key keeps one row.
-    Slot.objects.bulk_create(rows, ignore_conflicts=True)
+    Slot.objects.bulk_create(missing, ignore_conflicts=True)
     return Slot.objects.filter(facility=facility.code).count() - before
 
 

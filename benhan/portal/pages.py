@@ -4,6 +4,7 @@ the profile this phone may open (else 404), the patient's repository acting for 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -14,6 +15,7 @@ from benhan.fhir.access import Actor, parse_scopes
 from benhan.fhir.repository import Repository
 
 from .access import ALL_RECORDS, Opened, actor_for, open_profile, opened_profiles
+from .models import Account
 from .session import account_of
 
 
@@ -30,13 +32,17 @@ def opened_or_404(request: HttpRequest, profile_id: int, *, acting: bool = True)
     return opened
 
 
+def acting_actor(account: Account, opened: Opened, writes: Iterable[str]) -> Actor:
+    """The profile's patient actor, also allowed to write the given types (in the person's own compartments
+    only: the repository checks every write against the profile's Patient ids)."""
+    base = actor_for(account, opened)
+    return replace(base, scopes=parse_scopes([*opened.scopes, *(f"patient/{t}.write" for t in writes)]))
+
+
 def acting_repository(request: HttpRequest, opened: Opened, facility: str, writes: Iterable[str]) -> Repository:
-    """The patient's repository for one facility, allowed to write the given types (in the person's own
-    compartments only: the repository checks every write against the profile's Patient ids)."""
-    base = actor_for(account_of(request), opened)
-    scopes = parse_scopes([*opened.scopes, *(f"patient/{t}.write" for t in writes)])
-    actor = Actor(base.kind, base.id, base.display, scopes, base.facilities, base.patient_ids, base.roles, base.extra)
-    return Repository(actor, facility, source_ip=client_ip(request), purpose="PATRQT")
+    """The patient's repository for one facility (the tenant of what it writes), for a page that writes."""
+    return Repository(acting_actor(account_of(request), opened, writes), facility, source_ip=client_ip(request),
+                      purpose="PATRQT")
 
 
 def page(request: HttpRequest, template: str, opened: Opened | None, context: Mapping[str, object],
