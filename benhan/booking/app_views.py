@@ -15,7 +15,7 @@ from benhan.portal.session import patient_required
 from . import patient
 from .errors import BookingError
 from .models import Booking
-from .services import book, cancel, free_slots, reschedule
+from .services import book, cancel, free_days, free_slots, reschedule
 
 WRITES = ("Appointment",)
 
@@ -65,10 +65,11 @@ def choose(request: HttpRequest, profile_id: int) -> HttpResponse:
         return page(request, "booking/choose.html", opened, context)
     doctor_id = _int(params.get("bac-si"))
     first, last = patient.slot_window()
-    slots = free_slots(chosen.facility, department, first, last, doctor_id)
-    days = patient.by_day(slots)
-    day = next((d for d in days if d.day.isoformat() == params.get("ngay")), days[0] if days else None)
-    context.update(doctors=patient.doctors(chosen.facility, department), doctor_id=doctor_id, days=days, day=day)
+    days = free_days(chosen.facility, department, first, last, doctor_id)
+    day = next((d for d in days if d.isoformat() == params.get("ngay")), days[0] if days else None)
+    slots = free_slots(chosen.facility, department, day, day, doctor_id) if day else []
+    context.update(doctors=patient.doctors(chosen.facility, department), doctor_id=doctor_id, days=days, day=day,
+                   slots=slots)
     if request.method == "GET":
         return page(request, "booking/choose.html", opened, context)
     slot = next((s for s in slots if s.pk == _int(params.get("slot"))), None)
@@ -78,9 +79,8 @@ def choose(request: HttpRequest, profile_id: int) -> HttpResponse:
     try:
         done = reschedule(writer, moving, slot) if moving else book(writer, chosen.patient_id, slot, "online")
     except BookingError as exc:
-        fresh = patient.by_day(free_slots(chosen.facility, department, first, last, doctor_id))
-        day = next((d for d in fresh if day is not None and d.day == day.day), fresh[0] if fresh else None)
-        return page(request, "booking/choose.html", opened, {**context, "days": fresh, "day": day, "error": str(exc)}, 409)
+        fresh = free_slots(chosen.facility, department, day, day, doctor_id) if day else []
+        return page(request, "booking/choose.html", opened, {**context, "slots": fresh, "error": str(exc)}, 409)
     return HttpResponseRedirect(reverse("booking_app:detail", args=[profile_id, done.pk]))
 
 

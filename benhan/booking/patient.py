@@ -13,7 +13,7 @@ from benhan.accounts.models import Facility, User
 from benhan.facilities.models import Department
 from benhan.fhir.repository import Repository
 
-from .models import Booking, ScheduleTemplate, Slot
+from .models import Booking, ScheduleTemplate
 
 DAYS_AHEAD = 14  # how far ahead the app offers slots
 LIST_SIZE = 50
@@ -51,20 +51,6 @@ def doctors(facility: Facility, department: Department) -> list[User]:
 def slot_window(today: date | None = None) -> tuple[date, date]:
     first = today or timezone.localdate()
     return first, first + timedelta(days=DAYS_AHEAD - 1)
-
-
-@dataclass(frozen=True)
-class Day:
-    day: date
-    slots: list[Slot]
-
-
-def by_day(slots: list[Slot]) -> list[Day]:
-    """Free slots grouped by local day: the app shows one day at a time (a page stays light)."""
-    days: dict[date, list[Slot]] = {}
-    for slot in slots:
-        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
-    return [Day(d, s) for d, s in days.items()]
 
 
 def _readable(repo: Repository, bookings: list[Booking]) -> list[Booking]:

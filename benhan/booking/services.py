@@ -29,7 +29,7 @@ from benhan.jobs.queue import enqueue
 
 from .errors import BookingError, SlotFull
 from .models import Booking, Slot
-from .slots import open_slots
+from .slots import open_days, open_slots
 
 CHANNEL_SYSTEM = f"{BENHAN}/CodeSystem/kenh-dat-lich"
 BOOKING_SYSTEM = f"{BENHAN}/sid/dat-lich"
@@ -49,6 +49,14 @@ def free_slots(facility: Facility, department: Department, first: date, last: da
     if last < first:
         raise BookingError(_("Ngày kết thúc phải sau ngày bắt đầu."))
     return open_slots(facility, department, first, last, doctor_id)
+
+
+def free_days(facility: Facility, department: Department, first: date, last: date,
+              doctor_id: int | None = None) -> list[date]:
+    """The days from first to last with a bookable slot of the department (optionally one doctor's)."""
+    if department.facility_id != facility.pk:
+        raise BookingError(_("Khoa không thuộc cơ sở này."))
+    return open_days(facility, department, first, last, doctor_id)
 
 
 def _take_seat(slot_id: int) -> None:

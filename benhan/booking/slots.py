@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from benhan.accounts.models import Facility
@@ -39,22 +39,19 @@ def ensure_slots(facility: Facility, first: date, last: date, *, department: Dep
     by_weekday: dict[int, list[ScheduleTemplate]] = {}
     for t in templates:
         by_weekday.setdefault(t.weekday, []).append(t)
-    rows = [
-        Slot(template=t, facility=facility.code, department_id=t.department_id, room_id=t.room_id,
-             doctor_id=t.doctor_id, start=start, end=end, capacity=t.capacity)
-        for day in days(first, last) if day not in closed
-        for t in by_weekday.get(day.weekday(), [])
-        for start, end in template_times(t, day)
-    ]
-    if not rows:
+    wanted = [(t, start, end) for day in days(first, last) if day not in closed
+              for t in by_weekday.get(day.weekday(), []) for start, end in template_times(t, day)]
+    if not wanted:
         return 0
     tz = timezone.get_current_timezone()
     existing = set(Slot.objects.filter(
-        template__in={r.template_id for r in rows},
+        template__in={t.pk for t, _s, _e in wanted},
         start__gte=datetime.combine(first, datetime.min.time(), tzinfo=tz),
         start__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz),
     ).values_list("template_id", "start"))
-    missing = [r for r in rows if (r.template_id, r.start) not in existing]
+    missing = [Slot(template=t, facility=facility.code, department_id=t.department_id, room_id=t.room_id,
+                    doctor_id=t.doctor_id, start=start, end=end, capacity=t.capacity)
+               for t, start, end in wanted if (t.pk, start) not in existing]
     if not missing:
         return 0  # the usual case once a range has been asked for: one SELECT, no write
     before = Slot.objects.filter(facility=facility.code).count()
@@ -63,19 +60,32 @@ def ensure_slots(facility: Facility, first: date, last: date, *, department: Dep
     return Slot.objects.filter(facility=facility.code).count() - before
 
 
+def _open(facility: Facility, department: Department, first: date, last: date,
+          doctor_id: int | None) -> tuple[QuerySet[Slot], set[date]]:
+    ensure_slots(facility, first, last, department=department)
+    tz = timezone.get_current_timezone()
+    closed = set(Holiday.objects.filter(facility=facility, day__range=(first, last)).values_list("day", flat=True))
+    qs = Slot.objects.filter(facility=facility.code, department=department, template__active=True,
+                             start__gte=max(timezone.now(), datetime.combine(first, datetime.min.time(), tzinfo=tz)),
+                             start__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz),
+                             booked__lt=F("capacity"))
+    if doctor_id is not None:
+        qs = qs.filter(doctor_id=doctor_id)
+    return qs, closed
+
+
 def open_slots(facility: Facility, department: Department, first: date, last: date,
                doctor_id: int | None = None) -> list[Slot]:
     """Slots with a free seat, not yet begun, not on a closed day, of active templates."""
-    ensure_slots(facility, first, last, department=department)
-    tz = timezone.get_current_timezone()
-    closed = Holiday.objects.filter(facility=facility, day__range=(first, last)).values_list("day", flat=True)
-    qs = (Slot.objects.filter(facility=facility.code, department=department, template__active=True,
-                              start__gte=max(timezone.now(), datetime.combine(first, datetime.min.time(), tzinfo=tz)),
-                              start__lt=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz),
-                              booked__lt=F("capacity"))
-          .select_related("room", "department", "doctor").order_by("start", "room__code"))
-    if doctor_id is not None:
-        qs = qs.filter(doctor_id=doctor_id)
-    closed_days = set(closed)
+    qs, closed = _open(facility, department, first, last, doctor_id)
+    found = qs.select_related("room", "department", "doctor").order_by("start", "room__code")
     # A closed day declared after its slots were made: the slots stay (bookings keep them) but are not offered.
-    return [s for s in qs if timezone.localtime(s.start).date() not in closed_days]
+    return [s for s in found if timezone.localtime(s.start).date() not in closed]
+
+
+def open_days(facility: Facility, department: Department, first: date, last: date,
+              doctor_id: int | None = None) -> list[date]:
+    """The days from first to last that have a bookable slot (for a day picker: no slot rows loaded)."""
+    qs, closed = _open(facility, department, first, last, doctor_id)
+    found = {timezone.localtime(start).date() for start in qs.values_list("start", flat=True).distinct()}
+    return sorted(found - closed)

@@ -156,3 +156,26 @@ def test_the_waiting_room_display_shows_the_number_being_seen_and_the_next(app_w
     assert page.status_code == 200 and 'http-equiv="refresh"' in page.content.decode()
     html = page.content.decode()
     assert 'data-testid="waiting">1 · 2<' in html and "Phòng khám Nội 1" in html
+
+
+def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+    from benhan.booking.models import Holiday
+    from benhan.booking.services import free_days, free_slots
+
+    today = timezone.localdate()
+    closed = today + timezone.timedelta(days=2)
+    Holiday.objects.create(facility=app_world.facility, day=closed, name="Nghỉ lễ")
+    days = free_days(app_world.facility, app_world.department, today + timezone.timedelta(days=1), today + timezone.timedelta(days=3))
+    assert days == [today + timezone.timedelta(days=1), today + timezone.timedelta(days=3)]
+    tomorrow = days[0]
+    client = phone(AN_PHONE)
+    base = f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/"
+    query = f"?co-so=01001&khoa={app_world.department.pk}&ngay={tomorrow.isoformat()}"
+    page = client.get(base + query).content.decode()
+    slot = free_slots(app_world.facility, app_world.department, tomorrow, tomorrow)[0]
+    assert f'value="{slot.pk}"' in page and page.count('name="slot"') == 95  # tomorrow's slots only, 00:00–23:30
+    assert f"ngay={closed.isoformat()}" not in page  # the closed day has no tab
+    response = client.post(base, {"co-so": "01001", "khoa": app_world.department.pk, "ngay": tomorrow.isoformat(),
+                                  "slot": slot.pk})
+    assert response.status_code == 302
+    assert Booking.objects.get(patient_id=app_world.an).slot == slot
