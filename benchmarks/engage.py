@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> None:
     from benhan.accounts.actors import actor_for_user
     from benhan.booking import patient
     from benhan.booking.models import Slot
-    from benhan.booking.services import book, free_slots
+    from benhan.booking.services import book, free_days, free_slots
     from benhan.booking.slots import ensure_slots
     from benhan.feedback import figures
     from benhan.feedback import services as feedback
@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> None:
     pages = [
         ("bookings", client, f"{base}lich-hen/", lambda: patient.bookings_of(reader, opened.patient_ids)),
         ("free slots", client, f"{base}lich-hen/dat/?co-so=01001&khoa={world.department.pk}",
-         lambda: free_slots(world.facility, world.department, first, last)),
+         lambda: free_slots(world.facility, world.department, first, first)
+         and free_days(world.facility, world.department, first, last)),
         ("booking", client, f"{base}lich-hen/{booking.pk}/",
          lambda: patient.booking_of(reader, opened.patient_ids, booking.pk)),
         ("questions", client, f"{base}hoi-bac-si/",

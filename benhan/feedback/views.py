@@ -19,6 +19,7 @@ from . import figures, services
 from .models import Feedback
 
 STAFF = ("facility_admin", "quality", "receptionist", "nurse")
+LIST_SIZE = 100  # the oldest open ones first: those are the ones to act on
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +68,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     else:
         rows = rows.exclude(status=Feedback.Status.CLOSED)
     return render(request, "feedback/queue.html", {
-        "rows": rows.order_by("created")[:200], "status": status, "statuses": Feedback.Status.choices,
+        "rows": rows.order_by("created")[:LIST_SIZE], "status": status, "statuses": Feedback.Status.choices,
         "counts": figures.counts_by_status(facility), "months": figures.response_times_by_month(facility, 3)})
 
 
