@@ -179,3 +179,12 @@ def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(a
                                   "slot": slot.pk})
     assert response.status_code == 302
     assert Booking.objects.get(patient_id=app_world.an).slot == slot
+
+
+def test_the_booking_pages_read_in_english_when_the_patient_chooses_english(app_world, phone, settings) -> None:  # type: ignore[no-untyped-def]
+    client = phone(AN_PHONE)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/?co-so=01001&khoa={app_world.department.pk}")
+    html = page.content.decode()
+    assert "Free slots" in html and "Any doctor" in html and "Confirm booking" in html
+    assert "Khung giờ còn chỗ" not in html
