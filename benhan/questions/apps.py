@@ -10,4 +10,6 @@ class QuestionsConfig(AppConfig):
     def ready(self) -> None:
         from benhan.accounts.navigation import NavItem, register
 
+        from . import tasks  # noqa: F401  (registers the video reminder job handler)
+
         register(NavItem("questions:queue", _("Hỏi bác sĩ"), roles=("doctor", "nurse"), order=14))

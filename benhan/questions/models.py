@@ -60,6 +60,7 @@ class VideoVisit(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_at = models.DateTimeField(null=True, blank=True)  # set once, by the reminder job
 
     class Meta:
         ordering = ["start"]

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benhan.accounts.models import Facility, User
+from benhan.booking.services import reminder_hours
 from benhan.clinical.fhirutil import BENHAN, ref
 from benhan.core import events
 from benhan.fhir.access import Actor
 from benhan.fhir.repository import Repository
+from benhan.jobs.queue import enqueue
 from benhan.portal.models import Account
 
 from .errors import QuestionError
@@ -28,6 +30,7 @@ from .video import configured_provider, new_room
 CATEGORY = {"coding": [{"system": f"{BENHAN}/CodeSystem/loai-trao-doi", "code": "hoi-bac-si",
                         "display": "Hỏi bác sĩ"}]}
 MAX_TEXT = 4000
+VIDEO_REMINDER_JOB = "questions.video_reminder"
 
 
 def response_hours() -> float:
@@ -217,8 +220,11 @@ def schedule_video(repo: Repository, question: Question, staff: User, start: dat
             "participant": [{"actor": ref("Patient", question.patient_id), "status": "accepted"},
                             {"actor": _staff_ref(staff), "status": "accepted"}],
         })
-        return VideoVisit.objects.create(question=question, appointment_id=stored.id, room=new_room(), start=start,
-                                         end=end, created_by=staff)
+        visit = VideoVisit.objects.create(question=question, appointment_id=stored.id, room=new_room(), start=start,
+                                          end=end, created_by=staff)
+        enqueue(VIDEO_REMINDER_JOB, {"video": visit.pk},
+                run_after=max(start - timedelta(hours=reminder_hours()), timezone.now()))
+    return visit
 
 
 def join_url(visit: VideoVisit, *, display_name: str, moderator: bool) -> str | None:

@@ -189,3 +189,28 @@ def test_a_video_consultation_gives_each_side_a_signed_join_link_in_its_time_win
                                                   end=timezone.now() + timedelta(hours=3))
     late = client.get(f"/app/ho-so/{app_world.an_opened.profile.pk}/hoi-bac-si/{question.pk}/video/{visit.pk}/")
     assert late.status_code == 409
+
+
+def test_a_video_consultation_is_reminded_once_like_a_booked_visit(app_world, phone, settings) -> None:  # type: ignore[no-untyped-def]
+    from benhan.jobs.models import Job
+    from benhan.jobs.worker import Worker
+
+    settings.BOOKING_REMINDER_HOURS = 24
+    _ask(phone(AN_PHONE), app_world)
+    question = _question(app_world)
+    visit = services.schedule_video(Repository(actor_for_user(app_world.nurse), "01001"), question, app_world.nurse,
+                                    timezone.now() + timedelta(hours=3))
+    job = Job.objects.get(kind="questions.video_reminder")
+    received: list[dict[str, Any]] = []
+
+    def listen(sender: str, **kwargs: Any) -> None:
+        received.append(kwargs)
+    patient_event.connect(listen)
+    try:
+        Worker("t").run_one()
+        Job.objects.create(kind=job.kind, payload=job.payload, run_after=timezone.now(), max_attempts=1)
+        Worker("t").run_one()
+    finally:
+        patient_event.disconnect(listen)
+    assert [(r["kind"], r["link"], r["appointment"]) for r in received] == [
+        ("appointment_reminder", f"/app/hoi-bac-si/{question.pk}/", visit.appointment_id)]
