@@ -1,11 +1,13 @@
-"""The reminder job: at (appointment − BOOKING_REMINDER_HOURS) it records a due Reminder for a live booking and\nemits the `appointment_reminder` patient event (once per booking and start time; notifications send it)."""
+"""The reminder job: at (appointment − BOOKING_REMINDER_HOURS) it records a due Reminder for a live booking and
+emits the `appointment_reminder` patient event (once per booking and start time; notifications send it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,8 +27,11 @@ def record_reminder(ctx: JobContext) -> dict[str, Any]:
     if booking is None or booking.status != Booking.Status.BOOKED or start is None or booking.slot.start != start:
         return {"reminder": None}
     local = timezone.localtime(booking.slot.start)
-    message = _("Nhắc lịch khám: %(time)s ngày %(day)s tại %(room)s.") % {
-        "time": local.strftime("%H:%M"), "day": date_format(local.date(), "d/m/Y"), "room": booking.slot.room.name}
+    # A job has no request: the reminder is worded in the site language (Vietnamese), whatever a previous
+    # task on this worker thread left active.
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Nhắc lịch khám: %(time)s ngày %(day)s tại %(room)s.") % {
+            "time": local.strftime("%H:%M"), "day": date_format(local.date(), "d/m/Y"), "room": booking.slot.room.name}
     with transaction.atomic():
         reminder, created = Reminder.objects.get_or_create(booking=booking, appointment_start=booking.slot.start,
                                                            defaults={"message": message})
