@@ -14,7 +14,6 @@ from django.test import Client
 from benhan.portal.models import Account
 from benhan.smart.models import ExternalIdentity
 
-from .conftest import sms  # noqa: F401 (fixture)
 from .oidc_standin import CLIENT_ID, CLIENT_SECRET, Provider, running
 
 pytestmark = pytest.mark.django_db

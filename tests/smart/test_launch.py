@@ -210,3 +210,10 @@ def test_the_client_command_registers_a_public_authorization_code_app() -> None:
     with pytest.raises(Exception, match="patient scopes"):
         call_command("oauth_client", "create", "--name", "x", "--grant", "authorization-code",
                      "--redirect-uri", REDIRECT, "--scope", "system/*.read", stdout=io.StringIO())
+
+
+def test_who_opened_my_record_names_the_app_that_read_it(binh: Patient, mini_app: NewClient, world: World) -> None:
+    reader = api(tokens_for(binh, mini_app)["access_token"])
+    assert reader.get(f"/fhir/Patient/{world.binh_regional}").status_code == 200
+    page = binh.browser.get(f"/app/ho-so/{binh.profile_id}/ai-da-xem/").content.decode()
+    assert "Sổ khám Thủ Đức" in page and "Ứng dụng được cấp quyền" in page

@@ -14,7 +14,19 @@ from benhan.portal.models import Account, Profile
 from benhan.smart.models import Authorization, AuthorizationCode, Token
 from tests.portal.helpers import linked_account, log_in
 
-from .conftest import OTHER_PHONE, PHONE, REDIRECT, Patient, World, api, authorize_url, exchange, launch, pkce, query
+from .conftest import (
+    OTHER_PHONE,
+    PHONE,
+    REDIRECT,
+    Patient,
+    World,
+    api,
+    authorize_url,
+    exchange,
+    launch,
+    pkce,
+    query,
+)
 
 pytestmark = pytest.mark.django_db
 

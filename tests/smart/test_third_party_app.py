@@ -19,9 +19,9 @@ from joserfc.jwk import KeySet
 
 from benhan.accounts.clients import create_patient_app
 from tests.portal.helpers import linked_account
+from tests.portal.sms_standin import Gateway
 
 from .conftest import PHONE, REDIRECT, World
-from tests.portal.sms_standin import Gateway
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
