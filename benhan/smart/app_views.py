@@ -4,6 +4,7 @@ the authorize step with its consent screen, and the list of apps the patient aut
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,11 +45,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:login"))
     if request.method == "GET":
         request.portal[_PENDING] = params  # type: ignore[attr-defined]
-        return render(request, "smart/consent.html", {
+        target = urlsplit(auth_request.redirect_uri)
+        page = render(request, "smart/consent.html", {
             "app": auth_request.application, "lines": consent.data_lines(auth_request.resource_scopes),
             "offline": auth_request.offline, "profiles": _choices(request), "durations": consent.durations(),
-            "redirect_host": auth_request.redirect_uri.split("/")[2],
+            "redirect_host": target.netloc,
         })
+        # Browsers apply form-action to the redirect that follows the post: this form may end at the app.
+        page._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # type: ignore[attr-defined]
+        return page
     request.portal.pop(_PENDING)  # type: ignore[attr-defined]
     if request.POST.get("decision") != "allow":
         return HttpResponseRedirect(server.deny(auth_request))

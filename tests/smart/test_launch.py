@@ -42,7 +42,10 @@ def test_smart_configuration_and_the_capability_statement_name_the_patient_launc
 
 def test_the_consent_screen_says_in_vietnamese_which_app_which_data_and_for_how_long(
         binh: Patient, mini_app: NewClient) -> None:
-    page = binh.browser.get(authorize_url(mini_app.client_id, pkce()[1])).content.decode()
+    response = binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
+    page = response.content.decode()
+    # The form's answer is a redirect to the app: the page's CSP lets a form end there, and nowhere else.
+    assert "form-action 'self' https://miniapp.example.vn" in response["Content-Security-Policy"]
     assert "Ứng dụng «Sổ khám Thủ Đức» xin đọc hồ sơ sức khoẻ" in page
     assert "Toàn bộ hồ sơ sức khoẻ" in page and "chỉ xem" in page
     assert "30 ngày (đến" in page and "1 năm" in page
