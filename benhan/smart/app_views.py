@@ -3,6 +3,7 @@ the authorize step with its consent screen, and the list of apps the patient aut
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from benhan.portal.session import account_of, patient_required, with_portal_sess
 from . import consent, server
 
 _PENDING = "smart_authorize"
+_MAX_PENDING = 5  # consent screens open at once in one session
 AFTER_LOGIN = "after_login"
 
 
@@ -34,7 +36,11 @@ def _error_page(request: HttpRequest, exc: server.OAuthError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @with_portal_session
 def authorize(request: HttpRequest) -> HttpResponse:
-    params: dict[str, Any] = request.GET.dict() if request.method == "GET" else dict(request.portal.get(_PENDING) or {})  # type: ignore[attr-defined]
+    # Each consent form names the request it answers: with two apps' screens open in two tabs, a
+    # "yes" on one never approves the other.
+    pending: dict[str, dict[str, Any]] = dict(request.portal.get(_PENDING) or {})  # type: ignore[attr-defined]
+    request_id = request.POST.get("request", "")
+    params: dict[str, Any] = request.GET.dict() if request.method == "GET" else pending.pop(request_id, {})
     try:
         auth_request = server.parse_authorize(params, settings.FHIR_BASE_URL)
     except server.AuthorizeError as exc:
@@ -44,17 +50,19 @@ def authorize(request: HttpRequest) -> HttpResponse:
         request.portal[AFTER_LOGIN] = request.get_full_path()  # type: ignore[attr-defined]
         return HttpResponseRedirect(reverse("portal:login"))
     if request.method == "GET":
-        request.portal[_PENDING] = params  # type: ignore[attr-defined]
+        request_id = secrets.token_urlsafe(12)
+        recent = list(pending.items())[-(_MAX_PENDING - 1):]
+        request.portal[_PENDING] = {**dict(recent), request_id: params}  # type: ignore[attr-defined]
         target = urlsplit(auth_request.redirect_uri)
         page = render(request, "smart/consent.html", {
-            "app": auth_request.application, "lines": consent.data_lines(auth_request.resource_scopes),
+            "request_id": request_id, "app": auth_request.application, "lines": consent.data_lines(auth_request.resource_scopes),
             "offline": auth_request.offline, "profiles": _choices(request), "durations": consent.durations(),
             "redirect_host": target.netloc,
         })
         # Browsers apply form-action to the redirect that follows the post: this form may end at the app.
         page._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # type: ignore[attr-defined]
         return page
-    request.portal.pop(_PENDING)  # type: ignore[attr-defined]
+    request.portal[_PENDING] = pending  # type: ignore[attr-defined]  # this one answered, once
     if request.POST.get("decision") != "allow":
         return HttpResponseRedirect(server.deny(auth_request))
     chosen = next((o for o in _choices(request) if str(o.profile.pk) == request.POST.get("profile")), None)

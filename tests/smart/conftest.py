@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -56,12 +57,20 @@ class Launched:
     browser: Client
 
 
+def consent_id(page: Any) -> str:
+    """The id of the authorize request a consent page answers (its hidden field)."""
+    found = re.search(r'name="request" value="([^"]+)"', page.content.decode())
+    assert found, page.content[:400]
+    return found.group(1)
+
+
 def launch(browser: Client, client_id: str, profile_id: int, *, days: int = 30, **extra: str) -> Launched:
     """The patient (already logged in on `browser`) approves the app for one profile."""
     verifier, challenge = pkce()
     consent = browser.get(authorize_url(client_id, challenge, **extra))
     assert consent.status_code == 200, consent.content[:400]
-    back = browser.post("/app/uy-quyen/", {"decision": "allow", "profile": profile_id, "days": days})
+    back = browser.post("/app/uy-quyen/", {"request": consent_id(consent), "decision": "allow", "profile": profile_id,
+                                           "days": days})
     assert back.status_code == 302 and back["Location"].startswith(REDIRECT), back.content[:400]
     answer = query(back["Location"])
     assert answer["state"] == "st-123"

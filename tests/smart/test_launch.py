@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet
 from benhan.accounts.clients import NewClient
 from benhan.smart.models import Authorization, Token
 
-from .conftest import REDIRECT, Patient, World, api, authorize_url, exchange, launch, pkce, query
+from .conftest import REDIRECT, Patient, World, api, authorize_url, consent_id, exchange, launch, pkce, query
 
 pytestmark = pytest.mark.django_db
 
@@ -164,8 +164,8 @@ def test_the_app_revokes_its_own_refresh_token_and_the_grant_ends(binh: Patient,
 
 
 def test_a_declined_consent_goes_back_to_the_app_as_access_denied(binh: Patient, mini_app: NewClient) -> None:
-    binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
-    back = binh.browser.post("/app/uy-quyen/", {"decision": "deny"})
+    page = binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
+    back = binh.browser.post("/app/uy-quyen/", {"request": consent_id(page), "decision": "deny"})
     assert back.status_code == 302 and query(back["Location"]) == {
         "error": "access_denied", "error_description": "the patient declined", "state": "st-123"}
     assert not Authorization.objects.exists()

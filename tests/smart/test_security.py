@@ -22,6 +22,7 @@ from .conftest import (
     World,
     api,
     authorize_url,
+    consent_id,
     exchange,
     launch,
     pkce,
@@ -137,8 +138,9 @@ def test_an_app_for_the_wrong_fhir_server_is_refused(binh: Patient, mini_app: Ne
 # --- other people ------------------------------------------------------------------------------------
 def test_a_forged_profile_id_in_the_consent_form_is_refused(binh: Patient, mini_app: NewClient, world: World) -> None:
     _other, stranger = linked_account(OTHER_PHONE, world.cuc, name="Trần Thị Cúc", birth="1990-07-05")
-    binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
-    answer = binh.browser.post("/app/uy-quyen/", {"decision": "allow", "profile": stranger.profile.pk, "days": 30})
+    page = binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
+    answer = binh.browser.post("/app/uy-quyen/", {"request": consent_id(page), "decision": "allow",
+                                                  "profile": stranger.profile.pk, "days": 30})
     assert answer.status_code == 400 and not Authorization.objects.exists()
 
 
@@ -147,9 +149,10 @@ def test_a_family_member_cannot_give_a_shared_profile_to_an_app(world: World, mi
     family.grant_access(owner, opened, OTHER_PHONE, "records", 30)
     daughter = Client()
     log_in(daughter, sms, OTHER_PHONE)  # type: ignore[arg-type]
-    page = daughter.get(authorize_url(mini_app.client_id, pkce()[1])).content.decode()
-    assert "Nguyễn Văn Bình" not in page
-    answer = daughter.post("/app/uy-quyen/", {"decision": "allow", "profile": opened.profile.pk, "days": 30})
+    page = daughter.get(authorize_url(mini_app.client_id, pkce()[1]))
+    assert "Nguyễn Văn Bình" not in page.content.decode()
+    answer = daughter.post("/app/uy-quyen/", {"request": consent_id(page), "decision": "allow",
+                                              "profile": opened.profile.pk, "days": 30})
     assert answer.status_code == 400 and not Authorization.objects.exists()
 
 
@@ -199,3 +202,19 @@ def test_the_refusal_of_another_patient_is_audited(binh: Patient, mini_app: NewC
     assert api(body["access_token"]).get(f"/fhir/Patient/{world.cuc}").status_code == 403
     row = AuditRow.objects.filter(actor_id__startswith="smart:", outcome="4").latest("pk")
     assert "Sổ khám Thủ Đức" in row.actor_display
+
+
+def test_with_two_apps_consent_screens_open_a_yes_on_one_never_approves_the_other(
+        binh: Patient, mini_app: NewClient) -> None:
+    other = create_patient_app("Ứng dụng quảng cáo", "patient/*.read launch/patient", ["https://ads.example/cb"],
+                               confidential=False)
+    first = binh.browser.get(authorize_url(mini_app.client_id, pkce()[1]))
+    binh.browser.get(authorize_url(other.client_id, pkce()[1], redirect_uri="https://ads.example/cb",
+                                   scope="launch/patient patient/*.read"))
+    back = binh.browser.post("/app/uy-quyen/", {"request": consent_id(first), "decision": "allow",
+                                                "profile": binh.profile_id, "days": 30})
+    assert back["Location"].startswith(REDIRECT)
+    assert list(Authorization.objects.values_list("application__name", flat=True)) == ["Sổ khám Thủ Đức"]
+    again = binh.browser.post("/app/uy-quyen/", {"request": consent_id(first), "decision": "allow",
+                                                 "profile": binh.profile_id, "days": 30})
+    assert again.status_code == 400  # one answer per request

@@ -35,15 +35,15 @@ def live_world(world: World, live_server: Any, settings: Any) -> Iterator[World]
     clear_audit_trail()
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
+def _hidden(html: str) -> dict[str, str]:
+    found = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    assert "csrfmiddlewaretoken" in found, html[:500]
+    return found
 
 
 def _submit(browser: requests.Session, page: requests.Response, data: dict[str, str]) -> requests.Response:
-    """Post the page's form back to its own address, as a browser would."""
-    return browser.post(page.url, data={"csrfmiddlewaretoken": _csrf(page.text), **data}, allow_redirects=False)
+    """Post the page's form (its hidden fields and these) back to its own address, as a browser would."""
+    return browser.post(page.url, data={**_hidden(page.text), **data}, allow_redirects=False)
 
 
 def test_a_third_party_app_authorizes_with_pkce_reads_refreshes_is_refused_another_patient_and_revokes(
