@@ -220,3 +220,23 @@ def test_who_opened_my_record_names_the_app_that_read_it(binh: Patient, mini_app
     assert reader.get(f"/fhir/Patient/{world.binh_regional}").status_code == 200
     page = binh.browser.get(f"/app/ho-so/{binh.profile_id}/ai-da-xem/").content.decode()
     assert "Sổ khám Thủ Đức" in page and "Ứng dụng được cấp quyền" in page
+
+
+def test_a_write_scope_the_patient_consented_to_writes_into_their_own_record_only(binh: Patient, world: World) -> None:
+    from benhan.accounts.clients import create_patient_app
+
+    app = create_patient_app("Nhật ký đường huyết", "launch/patient patient/*.rs patient/Observation.c",
+                             ["https://miniapp.example.vn/callback"], confidential=False)
+    page = binh.browser.get(authorize_url(app.client_id, pkce()[1], scope="launch/patient patient/*.rs patient/Observation.c"))
+    assert "ghi thêm" in page.content.decode()
+    writer = api(tokens_for(binh, app, scope="launch/patient patient/*.rs patient/Observation.c")["access_token"])
+
+    def glucose(patient_id: str) -> dict[str, Any]:
+        return {"resourceType": "Observation", "status": "final", "code": {"text": "Đường huyết tự đo"},
+                "subject": {"reference": f"Patient/{patient_id}"}, "valueQuantity": {"value": 6.1, "unit": "mmol/L"}}
+
+    assert writer.post("/fhir/Observation", glucose(world.binh_regional), content_type="application/fhir+json"
+                       ).status_code == 201
+    assert writer.post("/fhir/Observation", glucose(world.cuc), content_type="application/fhir+json").status_code == 403
+    assert writer.post("/fhir/Condition", {"resourceType": "Condition", "subject": {"reference": f"Patient/{world.binh_regional}"}},
+                       content_type="application/fhir+json").status_code == 403
