@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "benhan.booking",
     "benhan.questions",
     "benhan.feedback",
+    "benhan.smart",
 ]
 
 MIDDLEWARE = [
@@ -230,3 +231,15 @@ LOGGING = {
 # Lockout is per account: a hospital's staff often share one public IP behind NAT, and locking the
 # IP would lock the whole hospital out after one person's typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# SMART App Launch for patients (benhan/smart): the RSA key that signs ID tokens (PEM file); empty:
+# one generated into var/ on first use.
+SMART_SIGNING_KEY_FILE = os.environ.get("BENHAN_SMART_SIGNING_KEY", "")
+# Patient-app login through an OpenID Connect provider (e.g. VNeID); off unless an issuer is set.
+OIDC_ISSUER = os.environ.get("BENHAN_OIDC_ISSUER", "")
+OIDC_CLIENT_ID = os.environ.get("BENHAN_OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("BENHAN_OIDC_CLIENT_SECRET", "")
+OIDC_SCOPE = os.environ.get("BENHAN_OIDC_SCOPE", "openid phone")
+OIDC_NAME = os.environ.get("BENHAN_OIDC_NAME", "VNeID")
+OIDC_CCCD_CLAIM = os.environ.get("BENHAN_OIDC_CCCD_CLAIM", "cccd")
+OIDC_PHONE_CLAIM = os.environ.get("BENHAN_OIDC_PHONE_CLAIM", "phone_number")

@@ -62,3 +62,50 @@ def create_client(name: str, scopes: list[str] | str, facilities: list[str] | No
             all_facilities=facilities is None,
         )
     return NewClient(application.client_id, secret, profile)
+
+
+# Words an app acting for a patient may ask for besides `patient/...` resource scopes.
+PATIENT_APP_WORDS = frozenset({"launch/patient", "openid", "fhirUser", "offline_access", "online_access"})
+
+
+def _check_redirect_uri(uri: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.fragment:
+        raise ValueError(f"'{uri}' is not an absolute http(s) redirect URI without a fragment")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"'{uri}': plain http is allowed only for a loopback address")
+    return uri
+
+
+def create_patient_app(name: str, scopes: list[str] | str, redirect_uris: list[str], *, confidential: bool) -> NewClient:
+    """Register an app that patients authorize (SMART standalone launch, authorization code + PKCE).
+
+    A public app (a mini app or a phone app, which cannot keep a secret) gets no secret; a
+    confidential one (a hospital's server-side app) gets one, returned once. Redirect URIs are
+    compared exactly at the authorize and token steps.
+    """
+    allowed = normalise_scopes(scopes)
+    for word in allowed:
+        if word not in PATIENT_APP_WORDS and not word.startswith("patient/"):
+            raise ValueError(f"'{word}': an app patients authorize may ask only for patient scopes")
+    uris = [_check_redirect_uri(u) for text in redirect_uris for u in text.split()]
+    if not uris:
+        raise ValueError("an authorization-code client needs at least one redirect URI")
+    application_model = get_application_model()
+    with transaction.atomic():
+        application = application_model(
+            name=name,
+            client_type=application_model.CLIENT_CONFIDENTIAL if confidential else application_model.CLIENT_PUBLIC,
+            authorization_grant_type=application_model.GRANT_AUTHORIZATION_CODE,
+            redirect_uris=" ".join(uris),
+            skip_authorization=False,
+        )
+        secret = application.client_secret if confidential else ""
+        if not confidential:
+            application.client_secret = ""
+        application.save()
+        profile = ClientProfile.objects.create(application=application, allowed_scopes=" ".join(allowed),
+                                               facility_codes="", all_facilities=False)
+    return NewClient(application.client_id, secret, profile)

@@ -94,7 +94,12 @@ class AccessPolicy:
             return
         from .compartment import patient_ids_of
 
-        if not (patient_ids_of(resource) & actor.patient_ids):
+        ids = patient_ids_of(resource)
+        if resource_type == "Binary":
+            # Not in the R4 Patient compartment: a Binary is governed by its securityContext (FHIR R4 Binary).
+            ref = (resource.get("securityContext") or {}).get("reference", "")
+            ids = {ref[len("Patient/"):]} if isinstance(ref, str) and ref.startswith("Patient/") else set()
+        if not (ids & actor.patient_ids):
             raise forbidden(f"{reference} is outside the patient's record")
 
     def tenants(self, actor: Actor) -> frozenset[str] | None:

@@ -57,6 +57,8 @@ def _operation(reg: operations.Registration, resource_type: str | None) -> dict[
 
 
 def capability_statement(base: str) -> dict[str, Any]:
+    from benhan.smart.discovery import oauth_uris_extension
+
     registrations = operations.all_registrations()
     searchable = _search_available()
     resources = []
@@ -97,14 +99,8 @@ def capability_statement(base: str) -> dict[str, Any]:
                 "cors": False,
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                          "code": "SMART-on-FHIR"}]}],
-                "extension": [{
-                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
-                    "extension": [
-                        {"url": "token", "valueUri": base.rsplit("/fhir", 1)[0] + "/oauth2/token"},
-                        {"url": "authorize", "valueUri": base.rsplit("/fhir", 1)[0] + "/oauth2/authorize"},
-                    ],
-                }],
-                "description": "OAuth2 client credentials (SMART system scopes) or a staff session",
+                "extension": [oauth_uris_extension(base.rsplit("/fhir", 1)[0])],
+                "description": "OAuth2 client credentials (SMART system scopes), SMART standalone patient launch (authorization code + PKCE), or a staff session",
             },
             "resource": resources,
             "interaction": [{"code": c} for c in SYSTEM_INTERACTIONS if searchable or c != "search-system"],
@@ -121,18 +117,6 @@ def capability_bytes(base: str) -> bytes:
 @cache
 def smart_configuration_bytes(base: str) -> bytes:
     """/.well-known/smart-configuration: where SMART clients find the token endpoint and what we grant."""
-    from benhan.accounts.scopes import SMART_SCOPES
+    from benhan.smart.discovery import smart_configuration
 
-    server = base.rsplit("/fhir", 1)[0]
-    return orjson.dumps({
-        "issuer": server,
-        "token_endpoint": f"{server}/oauth2/token",
-        "authorization_endpoint": f"{server}/oauth2/authorize",
-        "revocation_endpoint": f"{server}/oauth2/revoke",
-        "introspection_endpoint": f"{server}/oauth2/introspect",
-        "grant_types_supported": ["client_credentials", "authorization_code"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-        "scopes_supported": sorted(SMART_SCOPES),
-        "capabilities": ["client-confidential-symmetric", "permission-v1", "permission-v2"],
-    })
+    return orjson.dumps(smart_configuration(base.rsplit("/fhir", 1)[0]))

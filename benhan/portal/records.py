@@ -338,6 +338,7 @@ def who_opened(patient_ids: frozenset[str], own_actor_id: str = "", limit: int =
     for r in rows:
         who = r.actor_display.split(" (")[0] if r.actor_kind == "user" else (r.actor_display or r.actor_id)
         role = roles.get(r.actor_id, "") if r.actor_kind == "user" else \
+            str(_("Ứng dụng được cấp quyền")) if r.actor_id.startswith("smart:") else \
             str(_("Người nhà")) if r.actor_kind == "patient" else str(_("Hệ thống"))
         what = f"{WHAT.get(r.interaction, r.interaction)} {TYPES.get(r.resource_type, r.resource_type)}".strip()
         out.append(Access(timezone.localtime(r.recorded), who, role, names.get(r.facility, r.facility), what))

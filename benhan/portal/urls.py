@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
@@ -22,4 +22,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ho-so/<int:profile_id>/chia-se/", views.sharing, name="sharing"),
     path("ho-so/<int:profile_id>/chia-se/<int:grant_id>/thu-hoi/", views.revoke, name="revoke"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("", include("benhan.smart.app_urls")),  # SMART authorize, authorized apps, e-ID login
 ]

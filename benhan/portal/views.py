@@ -76,7 +76,13 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return _page(request, "login_code.html", {**context, "error": str(exc)}, 400)
     account, _created = Account.objects.get_or_create(phone=verified.challenge.phone)
     request.portal.log_in(account)  # type: ignore[attr-defined]
-    return HttpResponseRedirect(reverse("portal:home"))
+    return HttpResponseRedirect(after_login(request))
+
+
+def after_login(request: HttpRequest) -> str:
+    """Where login leads: back to the page that asked for it (an app's authorize request), else home."""
+    target = request.portal.pop("after_login", "") or ""  # type: ignore[attr-defined]
+    return str(target) if target.startswith("/app/") and not target.startswith("//") else reverse("portal:home")
 
 
 @require_POST

@@ -70,6 +70,10 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
         cursor.execute(_token_sql(), [checksum])
         row = cursor.fetchone()
     if row is None:
+        from benhan.smart.tokens import actor_for_access_token  # a token a patient gave an app
+
+        if (patient_app := actor_for_access_token(checksum)) is not None:
+            return patient_app
         raise _unauthorized(request, "the access token is invalid or has expired", "invalid_token")
     expires, scope, user_id, client_id, name, facility_codes, all_facilities, application_id = row
     if isinstance(expires, str):  # SQLite hands back text for a raw query
