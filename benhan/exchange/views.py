@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from .calls import answer
 from .inbox import receive
+from .messages import MessageRefused
 from .models import Node
 from .outbox import hosted_codes
 
@@ -41,3 +43,20 @@ def directory(request: HttpRequest) -> HttpResponse:
     nodes = [{"code": n.code, "name": n.name, "base_url": n.base_url, "public_jwk": n.public_jwk, "is_hub": n.is_hub}
              for n in Node.objects.filter(active=True).order_by("code")]
     return JsonResponse({"nodes": nodes})
+
+
+@csrf_exempt
+@require_POST
+def call(request: HttpRequest) -> HttpResponse:
+    """A signed question from another node, answered now with a signed answer (refusals are answers too)."""
+    try:
+        token = orjson.loads(request.body).get("question")
+    except (orjson.JSONDecodeError, AttributeError):
+        token = None
+    if not isinstance(token, str):
+        return JsonResponse({"error": "body must be JSON {\"question\": JWS}"}, status=400)
+    try:
+        return JsonResponse({"answer": answer(token, hosted=hosted_codes())})
+    except MessageRefused as exc:
+        log.warning("exchange question refused from %s: %s", request.META.get("REMOTE_ADDR"), exc)
+        return JsonResponse({"error": str(exc)}, status=403)
