@@ -72,6 +72,9 @@ class IndexedRecord(models.Model):
     patient_id = models.CharField(max_length=64)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records")
     name = models.CharField(max_length=255)
+    name_key = models.CharField(max_length=255, blank=True, db_index=True)  # folded: accent-insensitive PDQm search
+    address = models.CharField(max_length=500, blank=True)
+    address_key = models.CharField(max_length=500, blank=True)  # folded
     birth_date = models.DateField(null=True)
     sex = models.CharField(max_length=16, blank=True)
     commune = models.CharField(max_length=16, blank=True)

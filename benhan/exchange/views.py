@@ -60,3 +60,34 @@ def call(request: HttpRequest) -> HttpResponse:
     except MessageRefused as exc:
         log.warning("exchange question refused from %s: %s", request.META.get("REMOTE_ADDR"), exc)
         return JsonResponse({"error": str(exc)}, status=403)
+
+
+@csrf_exempt
+@require_GET
+def pdqm_patients(request: HttpRequest) -> HttpResponse:
+    """PDQm Patient search at the hub's index (bearer token with a Patient read scope; audited)."""
+    from urllib.parse import parse_qsl
+
+    from benhan.fhir.access import READ
+    from benhan.fhir.errors import FhirError
+    from benhan.fhir.rest.auth import authenticate, repository_for
+    from benhan.fhir.rest.render import CONTENT_TYPE, dumps, error_response
+
+    from .pdqm import search_persons
+    from .record_view import hub
+
+    params = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+    try:
+        actor = authenticate(request)
+        repo = repository_for(request, actor)
+        try:
+            repo.policy.check_type(actor, "Patient", READ)
+            repo.policy.check_tenant(actor, hub(), "the provincial patient index")
+        except FhirError:
+            repo.audit_event("search", outcome="4", resource_type="Patient", query=f"PDQm {request.META.get('QUERY_STRING', '')}")
+            raise
+        bundle = search_persons(params, base_url=request.build_absolute_uri("/exchange/mpi/fhir").rstrip("/"))
+        repo.audit_event("search", resource_type="Patient", query=f"PDQm {request.META.get('QUERY_STRING', '')}")
+    except FhirError as exc:
+        return error_response(exc)
+    return HttpResponse(dumps(bundle), content_type=CONTENT_TYPE)
