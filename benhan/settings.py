@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "benhan.booking",
     "benhan.questions",
     "benhan.feedback",
+    "benhan.subscriptions",
 ]
 
 MIDDLEWARE = [

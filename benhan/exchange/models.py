@@ -32,7 +32,7 @@ class OutboxMessage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.CharField(max_length=16)
-    destination = models.CharField(max_length=16)
+    destination = models.CharField(max_length=64)  # a facility code, or "transport:address" (e.g. sub:<id>)
     kind = models.CharField(max_length=64)
     body = models.JSONField()
     created = models.DateTimeField(auto_now_add=True)
