@@ -71,6 +71,26 @@ def answer(token: str, *, hosted: set[str]) -> str:
 def ask(sender: str, destination: str, kind: str, body: dict[str, Any], *,
         client: httpx.Client | None = None) -> dict[str, Any]:
     """Ask `destination` and return its verified answer; CallRefused or CallFailed otherwise."""
+    return ask_signed(sender, destination, kind, body, client=client)[0]
+
+
+def verify_answer(token: str, *, signer: str, addressed_to: str, kind: str) -> dict[str, Any]:
+    """A signed answer passed on by a third party (the hub's cross-reference, shown to a holding node)."""
+    try:
+        opened = open_sealed(token, accept_for={addressed_to})
+    except MessageRefused as exc:
+        raise CallRefused(f"the {kind} answer does not verify: {exc}") from exc
+    if opened.sender != signer or opened.kind != kind + ".answer" or not opened.body.get("ok"):
+        raise CallRefused(f"not a {kind} answer from {signer}")
+    if not _fresh(opened.created):
+        raise CallRefused(f"the {kind} answer is not fresh")
+    result: dict[str, Any] = opened.body.get("result") or {}
+    return result
+
+
+def ask_signed(sender: str, destination: str, kind: str, body: dict[str, Any], *,
+               client: httpx.Client | None = None) -> tuple[dict[str, Any], str]:
+    """The verified answer and the signed answer itself (to show a third party what was answered)."""
     from .outbox import hosted_codes
 
     node = Node.objects.filter(code=destination, active=True).first()
@@ -101,4 +121,4 @@ def ask(sender: str, destination: str, kind: str, body: dict[str, Any], *,
     if not opened.body.get("ok"):
         raise CallRefused(str(opened.body.get("refused", "")))
     result: dict[str, Any] = opened.body.get("result") or {}
-    return result
+    return result, reply

@@ -24,7 +24,7 @@ from benhan.fhir.repository import Repository
 from benhan.fhir.search import search
 
 from . import consent as consents
-from .calls import CallFailed, CallRefused, answerer, ask
+from .calls import CallFailed, CallRefused, answerer, ask, ask_signed, verify_answer
 from .messages import Message
 
 JSON = dict[str, Any]
@@ -78,15 +78,16 @@ def hub() -> str:
     return str(getattr(settings, "BENHAN_EXCHANGE_HUB", ""))
 
 
-def locate(facility: str, patient_id: str) -> list[tuple[str, str]]:
-    """(facility, patient id) of the same person's records elsewhere, from the hub's patient index."""
+def locate(facility: str, patient_id: str) -> tuple[list[tuple[str, str]], str]:
+    """(facility, patient id) of the same person's records elsewhere, from the hub's patient index, and
+    the hub's signed answer, which the holding facilities check (they trust the hub's link, not the asker's)."""
     if not hub():
         raise RecordViewError(_("Chưa cấu hình chỉ mục người bệnh của tỉnh (BENHAN_EXCHANGE_HUB)."))
     try:
-        found = ask(facility, hub(), "mpi.where", {"facility": facility, "patient_id": patient_id})
+        found, proof = ask_signed(facility, hub(), "mpi.where", {"facility": facility, "patient_id": patient_id})
     except (CallFailed, CallRefused) as exc:
         raise RecordViewError(_("Không hỏi được chỉ mục người bệnh của tỉnh: %(e)s") % {"e": exc}) from exc
-    return [(str(r["facility"]), str(r["patient_id"])) for r in found.get("records") or ()]
+    return [(str(r["facility"]), str(r["patient_id"])) for r in found.get("records") or ()], proof
 
 
 def open_other_records(repo: Repository, patient_id: str) -> SharedView:
@@ -110,7 +111,9 @@ def open_other_records(repo: Repository, patient_id: str) -> SharedView:
     question = {"asker_patient_id": patient_id, "clinician": repo.actor.display, "clinician_id": repo.actor.id,
                 "licence": str(repo.actor.extra.get("licence_number", "")), "purpose": repo.purpose or "TREAT",
                 "reason": repo.reason.strip(), "consent": held}
-    for facility, other_id in locate(repo.facility, patient_id):
+    where, proof = locate(repo.facility, patient_id)
+    question["index_answer"] = proof
+    for facility, other_id in where:
         source = Source(facility, facility_name(facility), other_id, "shown")
         try:
             answer = ask(repo.facility, facility, "records.fetch", {**question, "patient_id": other_id})
@@ -150,6 +153,18 @@ def _presented(message: Message) -> JSON | None:
     return given if about and made_there else None
 
 
+def _check_same_person(message: Message, patient_id: str) -> None:
+    """The hub's signed answer must link the asker's record to ours: a node cannot name any patient."""
+    if not hub():
+        raise CallRefused("Cơ sở này chưa cấu hình chỉ mục người bệnh của tỉnh.")
+    linked = verify_answer(str(message.body.get("index_answer", "")), signer=hub(), addressed_to=message.sender,
+                           kind="mpi.where")
+    about = linked.get("about") or {}
+    same = {"facility": message.destination, "patient_id": patient_id} in (linked.get("records") or ())
+    if not same or about != {"facility": message.sender, "patient_id": str(message.body.get("asker_patient_id", ""))}:
+        raise CallRefused("Chỉ mục người bệnh của tỉnh không liên kết hồ sơ này với hồ sơ của cơ sở hỏi.")
+
+
 @answerer("records.fetch")
 def _fetch(message: Message) -> JSON:
     body = message.body
@@ -157,6 +172,12 @@ def _fetch(message: Message) -> JSON:
     purpose = EMERGENCY if body.get("purpose") == EMERGENCY else "TREAT"
     reason = str(body.get("reason", "")).strip()
     repo = _asker(message, purpose, reason)
+    try:
+        _check_same_person(message, patient_id)
+    except CallRefused as exc:
+        repo.audit_event("open-shared", outcome="4", resource_type="Patient", resource_id=patient_id,
+                         patient_id=patient_id, reason=str(exc))
+        raise
     if purpose == EMERGENCY:
         if not reason:
             repo.audit_event("open-shared", outcome="4", resource_type="Patient", resource_id=patient_id,
@@ -193,5 +214,6 @@ def _where(message: Message) -> JSON:
 
     if message.body.get("facility") != message.sender:
         raise CallRefused("a node asks about its own records only")
-    found = cross_references(message.sender, str(message.body.get("patient_id", "")))
-    return {"records": [{"facility": r.facility, "patient_id": r.patient_id} for r in found]}
+    about = {"facility": message.sender, "patient_id": str(message.body.get("patient_id", ""))}
+    found = cross_references(about["facility"], about["patient_id"])
+    return {"about": about, "records": [{"facility": r.facility, "patient_id": r.patient_id} for r in found]}

@@ -13,6 +13,7 @@ from django.test import Client
 from benhan.accounts.actors import actor_for_user
 from benhan.accounts.models import Facility, User
 from benhan.exchange import consent, directory, outbox, record_view
+from benhan.exchange.calls import CallRefused, ask
 from benhan.exchange.record_view import EMERGENCY, RecordViewError
 from benhan.fhir.access import Actor
 from benhan.fhir.models import AuditRow
@@ -94,11 +95,31 @@ def test_an_emergency_override_without_a_reason_is_refused_before_anything_is_as
 
 
 def test_the_holding_facility_itself_refuses_an_override_without_a_reason(province: dict[str, Any]) -> None:
-    from benhan.exchange.calls import CallRefused, ask
-
+    _where, proof = record_view.locate(CENTER, province["center_patient"])
     with pytest.raises(CallRefused, match="lý do"):
         ask(CENTER, HOSPITAL, "records.fetch", {"patient_id": province["hospital_patient"], "purpose": EMERGENCY,
-                                                "reason": "", "asker_patient_id": province["center_patient"]})
+                                                "reason": "", "asker_patient_id": province["center_patient"],
+                                                "index_answer": proof})
+
+
+def test_the_holding_facility_answers_only_for_a_record_the_hubs_index_links_to_the_askers(
+        province: dict[str, Any]) -> None:
+    consent.record(province["center"], province["center_patient"], permit=True)
+    stranger = new_patient(Repository(Actor.system("test"), HOSPITAL), name="Lê Văn Mận", cccd="001070099999",
+                           birth="01/01/1970")
+    while outbox.deliver_due().delivered:
+        pass
+    _where, proof = record_view.locate(CENTER, province["center_patient"])
+    question = {"purpose": "TREAT", "reason": "", "asker_patient_id": province["center_patient"],
+                "consent": consent.sharing_consents(province["center"], province["center_patient"])[0]}
+    with pytest.raises(CallRefused, match="không liên kết"):  # the center's consent, someone else's record
+        ask(CENTER, HOSPITAL, "records.fetch", {**question, "patient_id": stranger["id"], "index_answer": proof})
+    with pytest.raises(CallRefused, match="does not verify"):  # no proof from the hub at all
+        ask(CENTER, HOSPITAL, "records.fetch", {**question, "patient_id": province["hospital_patient"],
+                                                "index_answer": "forged.token.here"})
+    assert ask(CENTER, HOSPITAL, "records.fetch", {**question, "patient_id": province["hospital_patient"],
+                                                   "index_answer": proof})["resources"]
+    assert AuditRow.objects.filter(facility=HOSPITAL, patient_id=stranger["id"], outcome="4").count() == 1
 
 
 def test_an_emergency_override_with_a_reason_is_shown_audited_and_visible_to_the_patient(
