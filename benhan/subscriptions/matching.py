@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
+
 from benhan.fhir.access import Actor, parse_scopes
 from benhan.fhir.errors import FhirError, Issue
 from benhan.fhir.repository import Repository
@@ -54,7 +57,7 @@ def _sync(stored: Stored, resource: dict[str, Any] | None) -> None:
     Registration.objects.update_or_create(subscription_id=stored.id, defaults={
         "tenant": stored.tenant, "resource_type": spec.resource_type,
         "criteria": "&".join(f"{k}={v}" for k, v in spec.params), "status": status, "endpoint": spec.endpoint,
-        "payload": spec.payload, "headers": spec.headers, "handshake": spec.handshake,
+        "payload": spec.payload, "headers": spec.headers, "handshake": spec.handshake, "end": spec.end,
         "error": str(resource.get("error", "")) if status == "error" else ""})
     if status == "requested" and not _server_write.get():
         from benhan.jobs import queue
@@ -85,7 +88,8 @@ def on_write(written: list[tuple[Stored, dict[str, Any] | None]]) -> None:
         return
     from benhan.exchange.outbox import enqueue
 
-    for registration in Registration.objects.filter(status=Registration.Status.ACTIVE, resource_type__in=types):
+    live = Q(end__isnull=True) | Q(end__gt=timezone.now())
+    for registration in Registration.objects.filter(live, status=Registration.Status.ACTIVE, resource_type__in=types):
         candidates = [s for s, r in written if r is not None and s.resource_type == registration.resource_type
                       and (not registration.tenant or s.tenant == registration.tenant)]
         if not candidates:

@@ -29,6 +29,7 @@ class Registration(models.Model):
     handshake = models.BooleanField(default=False)
     failures = models.PositiveIntegerField(default=0)  # consecutive failed deliveries
     error = models.TextField(blank=True)
+    end = models.DateTimeField(null=True)  # Subscription.end: no notifications after it
     # Who created it (from the audit trail): notifications never disclose more than they may read.
     owner_kind = models.CharField(max_length=16, blank=True)
     owner_id = models.CharField(max_length=150, blank=True)

@@ -11,6 +11,7 @@ activated without contacting the endpoint.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,6 +32,7 @@ class Spec:
     payload: str  # empty, id-only, full-resource
     headers: list[str]
     handshake: bool
+    end: datetime | None = None
 
 
 def _bad(text: str, *path: str) -> FhirError:
@@ -72,4 +74,11 @@ def parse(resource: dict[str, Any]) -> Spec:
         if not colon or not name.strip() or "\n" in header or "\r" in header:
             raise _bad("a header is 'Name: value'", f"Subscription.channel.header[{i}]")
     handshake = any(e.get("url") == HANDSHAKE and e.get("valueBoolean") is True for e in resource.get("extension") or ())
-    return Spec(str(resource.get("status", "")), resource_type, params, endpoint, _payload(channel), headers, handshake)
+    end = None
+    if resource.get("end"):
+        try:
+            end = datetime.fromisoformat(str(resource["end"]).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise _bad("end must be a FHIR instant", "Subscription.end") from exc
+    return Spec(str(resource.get("status", "")), resource_type, params, endpoint, _payload(channel), headers, handshake,
+                end)

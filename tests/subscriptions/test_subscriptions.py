@@ -213,3 +213,12 @@ def test_scopes_decide_who_subscribes_and_to_what(fhir_client: Any, receiver: Re
     subscription = _create(cannot_read, _subscription(receiver.url))
     refused = _activate(cannot_read, subscription)
     assert refused["status"] == "error" and "may not read Observation" in refused["error"]
+
+
+def test_after_its_end_a_subscription_notifies_nothing(api: Any, receiver: Receiver) -> None:
+    ended = _subscription(receiver.url)
+    ended["end"] = (timezone.now() - timedelta(days=1)).isoformat()
+    subscription = _create(api, ended)
+    _activate(api, subscription)
+    _observation(api)
+    assert not OutboxMessage.objects.filter(destination=f"sub:{subscription}").exists()
