@@ -3,6 +3,7 @@ consent, the emergency override with its reason, the audit the patient sees, and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from benhan.portal.linking import join
 from benhan.portal.models import Account
 from benhan.portal.records import who_opened
 from tests.clinical.helpers import new_patient
+from tests.portal.helpers import log_in
+from tests.portal.sms_standin import API_KEY, Gateway, running
 
 HUB, CENTER, HOSPITAL = "01000", "01002", "01001"
 CCCD = "001068012345"
@@ -194,3 +197,31 @@ def test_the_clinician_pages_record_consent_and_open_the_records(province: dict[
     assert "Nhồi máu cơ tim cấp" in shown and "Bệnh viện Đa khoa tỉnh" in shown
     chart = client.get(f"/ui/nguoi-benh/{province['center_patient']}/").content.decode()
     assert page in chart
+
+
+@pytest.fixture
+def sms_gateway(settings: Any) -> Iterator[Gateway]:
+    with running() as gateway:
+        settings.PORTAL_SMS_URL, settings.PORTAL_SMS_API_KEY = gateway.url, API_KEY
+        yield gateway
+
+
+def test_the_patient_consents_in_the_app_and_sees_the_emergency_opening_in_who_opened_my_record(
+        province: dict[str, Any], sms_gateway: Gateway) -> None:
+    phone = "0912345678"
+    account = Account.objects.create(phone=phone)
+    profile = join(account, "self", "Đỗ Văn Hải", date(1968, 5, 2),
+                   [(province["center_patient"], CENTER), (province["hospital_patient"], HOSPITAL)], "activation")
+    app = Client()
+    log_in(app, sms_gateway, phone)
+    sharing = f"/app/ho-so/{profile.pk}/chia-se/"
+    assert "Đồng ý cho cơ sở khác xem hồ sơ" in app.get(sharing).content.decode()
+    assert app.post(f"/app/ho-so/{profile.pk}/dong-y-lien-thong/", {"action": "give"}).status_code == 302
+    assert "Rút lại đồng ý" in app.get(sharing).content.decode()
+    assert _open(province).sources[0].status == "shown"
+    assert app.post(f"/app/ho-so/{profile.pk}/dong-y-lien-thong/", {"action": "revoke"}).status_code == 302
+    assert _open(province).sources[0].status == "refused"
+
+    _open(province, purpose=EMERGENCY, reason="Cấp cứu ngừng tuần hoàn")
+    log = app.get(f"/app/ho-so/{profile.pk}/ai-da-xem/").content.decode()
+    assert "Mở khẩn cấp, lý do: Cấp cứu ngừng tuần hoàn" in log and "Bệnh viện Đa khoa tỉnh" in log
