@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from benhan.accounts.actors import repository_for_request
-from benhan.accounts.decorators import role_required
+from benhan.accounts.decorators import has_role, role_required
 from benhan.accounts.models import User
 
 from . import consent, outbox, record_view, referral
@@ -74,12 +75,15 @@ def retry(request: HttpRequest) -> HttpResponse:
 
 
 # --- records held at other facilities, and the patient's consent to share them ---------------------
-@role_required(User.Role.DOCTOR, User.Role.NURSE)
+@role_required(User.Role.DOCTOR, User.Role.NURSE, User.Role.RECEPTIONIST)
 @require_http_methods(["GET", "POST"])
 def shared_records(request: HttpRequest, patient_id: str) -> HttpResponse:
-    """GET shows the consent state and the two ways in; POST opens (with consent, or the override)."""
+    """GET shows the consent state (reception records it here too); POST opens the records, for the
+    clinicians only (with consent, or the override)."""
     view, error = None, ""
     if request.method == "POST":
+        if not has_role(request.user, User.Role.DOCTOR, User.Role.NURSE):
+            raise PermissionDenied
         emergency = request.POST.get("how") == "emergency"
         repo = repository_for_request(request, purpose=record_view.EMERGENCY if emergency else "TREAT",
                                       reason=str(request.POST.get("reason", "")) if emergency else "")
@@ -91,6 +95,7 @@ def shared_records(request: HttpRequest, patient_id: str) -> HttpResponse:
     held = next(iter(consent.sharing_consents(repo, patient_id)), None)
     return render(request, "exchange/shared_records.html", {
         "patient_id": patient_id, "view": view, "error": error, "consented": consent.permits(held),
+        "can_open": has_role(request.user, User.Role.DOCTOR, User.Role.NURSE),
         "sources": _present(view) if view else []}, status=400 if error else 200)
 
 

@@ -225,3 +225,21 @@ def test_the_patient_consents_in_the_app_and_sees_the_emergency_opening_in_who_o
     _open(province, purpose=EMERGENCY, reason="Cấp cứu ngừng tuần hoàn")
     log = app.get(f"/app/ho-so/{profile.pk}/ai-da-xem/").content.decode()
     assert "Mở khẩn cấp, lý do: Cấp cứu ngừng tuần hoàn" in log and "Bệnh viện Đa khoa tỉnh" in log
+
+
+def test_reception_records_consent_at_registration_and_cannot_open_other_facilities_records(
+        province: dict[str, Any]) -> None:
+    desk = User.objects.create(username="td.center", facility=Facility.objects.get(code=CENTER),
+                               role=User.Role.RECEPTIONIST)
+    client = Client()
+    client.force_login(desk)
+    answer = client.post("/ui/nguoi-benh/dang-ky/", {"name": "Phan Văn Tâm", "birth_date": "03/03/1980", "gender": "male",
+                                                      "cccd": "001080012345", "share_consent": "1"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    patient_id = answer["Location"].rstrip("/").rsplit("/", 1)[1]
+    (given,) = consent.sharing_consents(province["center"], patient_id)
+    assert given["status"] == "active" and given["performer"][0]["display"] == "Phan Văn Tâm"
+    page = f"/exchange/ho-so-lien-thong/{patient_id}/"
+    shown = client.get(page).content.decode()
+    assert "đã đồng ý" in shown and "Mở khẩn cấp" not in shown
+    assert client.post(page, {"how": "emergency", "reason": "thử"}).status_code == 403
