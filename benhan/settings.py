@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "benhan.questions",
     "benhan.feedback",
     "benhan.smart",
+    "benhan.subscriptions",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from benhan.fhir.store import add_write_listener
 
+        from . import record_view, referral  # noqa: F401  (register their message handlers and answerers)
         from .reporting import report_patients
 
         add_write_listener(report_patients)

@@ -32,7 +32,7 @@ class OutboxMessage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.CharField(max_length=16)
-    destination = models.CharField(max_length=16)
+    destination = models.CharField(max_length=64)  # a facility code, or "transport:address" (e.g. sub:<id>)
     kind = models.CharField(max_length=64)
     body = models.JSONField()
     created = models.DateTimeField(auto_now_add=True)
@@ -72,6 +72,9 @@ class IndexedRecord(models.Model):
     patient_id = models.CharField(max_length=64)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records")
     name = models.CharField(max_length=255)
+    name_key = models.CharField(max_length=255, blank=True, db_index=True)  # folded: accent-insensitive PDQm search
+    address = models.CharField(max_length=500, blank=True)
+    address_key = models.CharField(max_length=500, blank=True)  # folded
     birth_date = models.DateField(null=True)
     sex = models.CharField(max_length=16, blank=True)
     commune = models.CharField(max_length=16, blank=True)

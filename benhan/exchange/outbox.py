@@ -11,6 +11,7 @@ hours catches up within that cap of coming back.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,15 @@ from .messages import Message, seal
 from .models import Node, OutboxMessage
 
 LEASE = timedelta(seconds=60)
+# Destinations that are not facilities ("sub:<id>": a FHIR Subscription's endpoint) name their transport
+# before the colon; it sends a batch in order and answers one acknowledgement per message, in the
+# same shape as a node's inbox, so retries, backoff and dead letters are the same for every channel.
+Transport = Callable[[list[OutboxMessage], httpx.Client, datetime], list[dict[str, Any]]]
+_transports: dict[str, Transport] = {}
+
+
+def register_transport(prefix: str, send: Transport) -> None:
+    _transports[prefix] = send
 
 
 def max_backoff() -> float:
@@ -95,10 +105,17 @@ def deliver_due(*, limit: int = 500, now: datetime | None = None, client: httpx.
     client = client or httpx.Client(timeout=float(getattr(settings, "BENHAN_EXCHANGE_TIMEOUT", 20.0)))
     try:
         for destination, messages in by_destination.items():
-            tokens = [seal(Message(str(m.id), m.sender, m.destination, m.kind, m.body, m.created.isoformat()))
-                      for m in messages]
+            prefix, colon, _address = destination.partition(":")
             try:
-                acks = _send(Node.objects.filter(code=destination, active=True).first(), tokens, client)
+                if colon:
+                    transport = _transports.get(prefix)
+                    if transport is None:
+                        raise ConnectionError(f"no transport for {prefix!r} on this server")
+                    acks = transport(messages, client, now)
+                else:
+                    tokens = [seal(Message(str(m.id), m.sender, m.destination, m.kind, m.body, m.created.isoformat()))
+                              for m in messages]
+                    acks = _send(Node.objects.filter(code=destination, active=True).first(), tokens, client)
             except (httpx.HTTPError, ConnectionError, ValueError) as exc:
                 for m in messages:
                     _retry(m, now, f"{type(exc).__name__}: {exc}")
@@ -131,11 +148,14 @@ def _retry(message: OutboxMessage, now: datetime, error: str) -> None:
                                                        lease_until=None, last_error=error[:2000])
 
 
-def retry_dead(message_ids: list[str]) -> int:
-    """An operator sends dead-lettered messages again (after fixing the directory, say)."""
+def retry_dead(message_ids: list[str] | None = None, *, destination: str = "") -> int:
+    """An operator sends dead-lettered messages again (after fixing the directory, say); or every dead
+    letter to one destination (a Subscription made active again)."""
     from .tasks import book_delivery
 
-    queued = OutboxMessage.objects.filter(id__in=message_ids, status=OutboxMessage.Status.DEAD).update(
+    dead = OutboxMessage.objects.filter(status=OutboxMessage.Status.DEAD)
+    dead = dead.filter(id__in=message_ids) if message_ids is not None else dead.filter(destination=destination)
+    queued = dead.update(
         status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now(), last_error="")
     if queued:
         book_delivery()  # else they would wait for the next message to book a delivery round

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from benhan.accounts.actors import repository_for_request
-from benhan.accounts.decorators import role_required
+from benhan.accounts.decorators import has_role, role_required
 from benhan.accounts.models import User
 
-from . import outbox, referral
+from . import consent, outbox, record_view, referral
+from .describe import describe, when
 from .models import OutboxMessage
 from .referral import ReferralError
 
@@ -70,3 +72,45 @@ def retry(request: HttpRequest) -> HttpResponse:
     n = outbox.retry_dead([str(i) for i in request.POST.getlist("message")])
     messages.success(request, _("Đã đưa %(n)d tin vào hàng đợi gửi lại.") % {"n": n})
     return redirect("exchange:queues")
+
+
+# --- records held at other facilities, and the patient's consent to share them ---------------------
+@role_required(User.Role.DOCTOR, User.Role.NURSE, User.Role.RECEPTIONIST)
+@require_http_methods(["GET", "POST"])
+def shared_records(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """GET shows the consent state (reception records it here too); POST opens the records, for the
+    clinicians only (with consent, or the override)."""
+    view, error = None, ""
+    if request.method == "POST":
+        if not has_role(request.user, User.Role.DOCTOR, User.Role.NURSE):
+            raise PermissionDenied
+        emergency = request.POST.get("how") == "emergency"
+        repo = repository_for_request(request, purpose=record_view.EMERGENCY if emergency else "TREAT",
+                                      reason=str(request.POST.get("reason", "")) if emergency else "")
+        try:
+            view = record_view.open_other_records(repo, patient_id)
+        except record_view.RecordViewError as exc:
+            error = str(exc)
+    repo = repository_for_request(request)
+    held = next(iter(consent.sharing_consents(repo, patient_id)), None)
+    return render(request, "exchange/shared_records.html", {
+        "patient_id": patient_id, "view": view, "error": error, "consented": consent.permits(held),
+        "can_open": has_role(request.user, User.Role.DOCTOR, User.Role.NURSE),
+        "sources": _present(view) if view else []}, status=400 if error else 200)
+
+
+def _present(view: record_view.SharedView) -> list[dict[str, object]]:
+    return [{"source": s, "rows": [{"type": r["resourceType"], "text": describe(r), "when": when(r)} for r in s.resources]}
+            for s in view.sources]
+
+
+@role_required(User.Role.DOCTOR, User.Role.NURSE, User.Role.RECEPTIONIST)
+@require_POST
+def sharing_consent(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Reception records (or withdraws) the patient's consent, as the patient said at the desk."""
+    repo = repository_for_request(request)
+    give = request.POST.get("action") == "give"
+    consent.record(repo, patient_id, permit=give, performer=str(request.POST.get("performer", "")))
+    messages.success(request, _("Đã ghi nhận người bệnh đồng ý chia sẻ hồ sơ.") if give
+                     else _("Đã ghi nhận người bệnh rút lại đồng ý chia sẻ hồ sơ."))
+    return redirect("exchange:shared-records", patient_id=patient_id)

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from benhan.vn.text import fold
+
 from .matching import Decision, Demographics, Thresholds, match
 from .models import IndexedRecord, LinkEvent, MatchReview, Person
 
@@ -35,8 +37,11 @@ def demographics_of(patient: dict[str, Any]) -> dict[str, Any]:
     ident = {i.get("system"): i.get("value", "") for i in patient.get("identifier") or ()}
     phone = next((t.get("value", "") for t in patient.get("telecom") or () if t.get("system") == "phone"), "")
     commune = next((a.get("district", "") or a.get("postalCode", "") for a in patient.get("address") or ()), "")
+    address = next((a.get("text") or ", ".join([*a.get("line", []), *(a.get(k, "") for k in ("district", "city") if a.get(k))])
+                    for a in patient.get("address") or ()), "")
     return {"name": name.strip(), "birth_date": patient.get("birthDate", ""), "sex": patient.get("gender", ""),
-            "commune": commune, "phone": phone, "cccd": ident.get(CCCD_SYSTEM, ""), "bhyt": ident.get(BHYT_SYSTEM, "")}
+            "commune": commune, "phone": phone, "cccd": ident.get(CCCD_SYSTEM, ""), "bhyt": ident.get(BHYT_SYSTEM, ""),
+            "address": address}
 
 
 def _as_demographics(r: IndexedRecord) -> Demographics:
@@ -65,7 +70,9 @@ def _merge_persons(keep: Person, other: Person) -> None:
 def register(facility: str, patient_id: str, demo: dict[str, Any]) -> IndexedRecord:
     """File (or refresh) one facility's record and link it to the person it is, when the evidence is strong."""
     record = IndexedRecord.objects.select_for_update().filter(facility=facility, patient_id=patient_id).first()
-    fields = {"name": demo.get("name", ""), "birth_date": _birth(demo.get("birth_date", "")), "sex": demo.get("sex", ""),
+    fields = {"name": demo.get("name", ""), "name_key": fold(demo.get("name", "")), "address": str(demo.get("address", ""))[:500],
+              "address_key": fold(str(demo.get("address", "")))[:500],
+              "birth_date": _birth(demo.get("birth_date", "")), "sex": demo.get("sex", ""),
               "commune": demo.get("commune", ""), "phone": demo.get("phone", ""), "cccd": demo.get("cccd", ""),
               "bhyt": demo.get("bhyt", ""), "bhxh_number": _bhxh(demo.get("bhyt", ""))}
     if record is None:

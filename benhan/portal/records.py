@@ -303,7 +303,7 @@ def download(repo: Repository, document_id: str) -> tuple[SignedDocument, bytes]
 # --- who opened my record ------------------------------------------------------------------------
 WHAT = {"read": gettext_lazy("xem"), "vread": gettext_lazy("xem"), "search": gettext_lazy("tra cứu"), "history": gettext_lazy("xem lịch sử"),
         "create": gettext_lazy("ghi mới"), "update": gettext_lazy("sửa"), "patch": gettext_lazy("sửa"), "delete": gettext_lazy("xoá"),
-        "download": gettext_lazy("tải giấy tờ"), "print": gettext_lazy("in giấy tờ"), "operation": gettext_lazy("xử lý")}
+        "download": gettext_lazy("tải giấy tờ"), "open-shared": gettext_lazy("mở hồ sơ liên thông"), "print": gettext_lazy("in giấy tờ"), "operation": gettext_lazy("xử lý")}
 TYPES = {"Patient": gettext_lazy("thông tin hành chính"), "Encounter": gettext_lazy("lượt khám"), "Observation": gettext_lazy("kết quả/sinh hiệu"),
          "DiagnosticReport": gettext_lazy("phiếu kết quả"), "Condition": gettext_lazy("chẩn đoán"), "MedicationRequest": gettext_lazy("đơn thuốc"),
          "DocumentReference": gettext_lazy("giấy tờ"), "Appointment": gettext_lazy("lịch hẹn"), "ServiceRequest": gettext_lazy("chỉ định"),
@@ -319,6 +319,7 @@ class Access:
     role: str
     facility: str
     what: str
+    emergency_reason: str = ""  # an emergency override (break the glass) and why
 
 
 def who_opened(patient_ids: frozenset[str], own_actor_id: str = "", limit: int = 200) -> list[Access]:
@@ -341,7 +342,8 @@ def who_opened(patient_ids: frozenset[str], own_actor_id: str = "", limit: int =
             str(_("Ứng dụng được cấp quyền")) if r.actor_id.startswith("smart:") else \
             str(_("Người nhà")) if r.actor_kind == "patient" else str(_("Hệ thống"))
         what = f"{WHAT.get(r.interaction, r.interaction)} {TYPES.get(r.resource_type, r.resource_type)}".strip()
-        out.append(Access(timezone.localtime(r.recorded), who, role, names.get(r.facility, r.facility), what))
+        out.append(Access(timezone.localtime(r.recorded), who, role, names.get(r.facility, r.facility), what,
+                          r.reason if r.purpose == "ETREAT" else ""))
     return out
 
 

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ho-so/<int:profile_id>/giay-to/<str:document_id>.pdf", views.download, name="download"),
     path("ho-so/<int:profile_id>/ai-da-xem/", views.access_log, name="access_log"),
     path("ho-so/<int:profile_id>/chia-se/", views.sharing, name="sharing"),
+    path("ho-so/<int:profile_id>/dong-y-lien-thong/", views.sharing_consent, name="sharing_consent"),
     path("ho-so/<int:profile_id>/chia-se/<int:grant_id>/thu-hoi/", views.revoke, name="revoke"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("", include("benhan.smart.app_urls")),  # SMART authorize, authorized apps, e-ID login

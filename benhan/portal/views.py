@@ -225,6 +225,21 @@ def access_log(request: HttpRequest, profile_id: int) -> HttpResponse:
         opened.patient_ids, actor_for(account_of(request), opened).id))
 
 
+@require_POST
+@patient_required
+def sharing_consent(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """The patient gives or withdraws consent for clinicians at other facilities to open their records."""
+    from benhan.exchange.consent import record_for_person
+
+    opened = _opened(request, profile_id)
+    if not opened.can_manage:
+        raise Http404
+    record_for_person(actor_for(account_of(request), opened),
+                      list(opened.profile.records.values_list("patient_id", "facility")),
+                      permit=request.POST.get("action") == "give", performer=opened.profile.display_name)
+    return HttpResponseRedirect(reverse("portal:sharing", args=[profile_id]))
+
+
 # --- family access -------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @patient_required
@@ -244,8 +259,12 @@ def sharing(request: HttpRequest, profile_id: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("portal:sharing", args=[profile_id]))
         except family.FamilyError as exc:
             error = str(exc)
+    from benhan.exchange.consent import person_consents
+
+    consented = person_consents(actor_for(account_of(request), opened),
+                                list(opened.profile.records.values_list("patient_id", "facility")))
     return _records_page(request, opened, "sharing.html", grants=family.grants_of(opened), error=error,
-                         scopes=ProxyGrant.Scope.choices)
+                         scopes=ProxyGrant.Scope.choices, consented=consented)
 
 
 @require_POST

@@ -70,7 +70,7 @@ class Node:
     def env(self) -> dict[str, str]:
         return {**os.environ, "BENHAN_DATABASE_URL": self.database_url, "BENHAN_VAR_DIR": str(self.home / "var"),
                 "BENHAN_BASE_URL": self.base, "BENHAN_FACILITY": self.code, "BENHAN_LOG_LEVEL": "WARNING",
-                "BENHAN_PKI_PASSPHRASE": f"fed-{self.code}"}
+                "BENHAN_PKI_PASSPHRASE": f"fed-{self.code}", "BENHAN_EXCHANGE_HUB": HUB}
 
     def run(self, *args: str, timeout: float = 120) -> str:
         done = subprocess.run([BENHAN, *args], env=self.env(), capture_output=True, text=True, timeout=timeout)
@@ -216,6 +216,38 @@ done = discharge(repo, doctor, stay["id"], "I21.9", ["I10"], "Đặt stent độ
 referral.send_back(repo, task["id"], summary_id=done.summary["id"],
                    follow_up="Theo dõi huyết áp, dùng thuốc chống kết tập tiểu cầu", reexam_date="2026-12-25")
 print(json.dumps({{"stay": stay["id"], "patient": patient_id}}))
+"""
+
+REGISTER = PROLOGUE + """
+from benhan.clinical.workflows.registration import PatientInput, register_patient
+patient = register_patient(repo, PatientInput(name={patient!r}, birth_date="14/09/1959", gender="female", cccd={cccd!r}),
+                           confirm_not_duplicate=True).patient
+if {condition!r}:
+    with repo.atomic():
+        repo.create({{"resourceType": "Condition", "subject": {{"reference": "Patient/" + patient["id"]}},
+                     "code": {{"text": {condition!r}}}}})
+print(json.dumps({{"patient": patient["id"]}}))
+"""
+
+OPEN_SHARED = PROLOGUE + """
+from benhan.exchange import consent, record_view
+if {consent!r}:
+    consent.record(repo, {patient!r}, permit={consent!r} == "give")
+asking = Repository(actor_for_user(doctor), {code!r}, purpose={purpose!r}, reason={reason!r})
+try:
+    view = record_view.open_other_records(asking, {patient!r})
+except record_view.RecordViewError as exc:
+    print(json.dumps({{"error": str(exc)}}))
+else:
+    print(json.dumps([{{"facility": s.facility, "status": s.status, "detail": s.detail,
+                       "resources": s.resources}} for s in view.sources]))
+"""
+
+WHO_OPENED = """
+import json
+from benhan.portal.records import who_opened
+print(json.dumps([{{"who": a.who, "facility": a.facility, "reason": a.emergency_reason}}
+                  for a in who_opened(frozenset({{{patient!r}}}))]))
 """
 
 PINGS = """

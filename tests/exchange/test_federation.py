@@ -27,8 +27,11 @@ from tests.exchange.federation_support import (
     CENTER,
     DOCTORS,
     HOSPITAL,
+    OPEN_SHARED,
     REFER,
+    REGISTER,
     TREAT,
+    WHO_OPENED,
     Federation,
     federation,
     inbox_count,
@@ -201,7 +204,7 @@ def test_with_the_hub_down_the_nodes_keep_exchanging_and_the_hub_catches_up(
     wait_for(lambda: _incoming(fed, tokens[HOSPITAL], referral_id), timeout=60,
              what="a referral to reach the hospital while the hub is down")
     wait_for(lambda: fed.center.count("SELECT COUNT(*) FROM exchange_outboxmessage WHERE destination = %s "
-                                      "AND status = 'pending' AND attempts >= 2", (fed.hub.code,)) == 5,
+                                      "AND kind = 'ping' AND status = 'pending' AND attempts >= 2", (fed.hub.code,)) == 5,
              timeout=60, what="the center to retry the hub")
     assert inbox_count(fed.hospital, between) == 20
 
@@ -210,3 +213,48 @@ def test_with_the_hub_down_the_nodes_keep_exchanging_and_the_hub_catches_up(
         wait_for(lambda node=node, ids=ids: outbox_statuses(node, ids) == {"delivered": 5}, timeout=90,
                  what=f"{node.code} to catch up with the hub")
     assert inbox_count(fed.hub, to_hub) == 10
+
+
+def _open_shared(fed: Federation, patient: str, *, consent: str = "", purpose: str = "TREAT",
+                 reason: str = "") -> Any:
+    return fed.center.shell(OPEN_SHARED.format(doctor=DOCTORS[CENTER][0], code=CENTER, patient=patient, consent=consent,
+                                               purpose=purpose, reason=reason))
+
+
+def test_patients_reach_the_hubs_index_over_http_and_a_clinician_opens_records_held_at_another_node(
+        fed: Federation) -> None:
+    cccd = "001159098765"
+    at_center = fed.center.shell(REGISTER.format(doctor=DOCTORS[CENTER][0], code=CENTER, patient="Hoàng Thị Lan",
+                                                 cccd=cccd, condition=""))["patient"]
+    at_hospital = fed.hospital.shell(REGISTER.format(doctor=DOCTORS[HOSPITAL][0], code=HOSPITAL, patient="Hoàng Thị Lan",
+                                                     cccd=cccd, condition="Suy tim độ III"))["patient"]
+    # Each node reported its record to the hub (mpi.register through its outbox, over HTTP); the hub linked them.
+    persons = wait_for(lambda: (rows := fed.hub.query("SELECT facility, patient_id, person_id FROM exchange_indexedrecord "
+                                                      "WHERE cccd = %s ORDER BY facility", (cccd,))) and len(rows) == 2
+                       and rows, timeout=60, what="both records in the hub's patient index")
+    assert [(f, p) for f, p, _ in persons] == [(HOSPITAL, at_hospital), (CENTER, at_center)]
+    assert persons[0][2] == persons[1][2]
+    assert fed.hub.count("SELECT COUNT(*) FROM exchange_inboxmessage WHERE kind = 'mpi.register' AND sender IN (%s, %s)",
+                         (CENTER, HOSPITAL)) >= 2
+
+    (refused,) = _open_shared(fed, at_center)
+    assert (refused["facility"], refused["status"]) == (HOSPITAL, "refused")
+    (shown,) = _open_shared(fed, at_center, consent="give")
+    assert shown["status"] == "shown", shown
+    assert {r["meta"]["source"] for r in shown["resources"]} == {f"https://benhan.vn/fhir/facility/{HOSPITAL}"}
+    assert any(r.get("code", {}).get("text") == "Suy tim độ III" for r in shown["resources"])
+
+    assert "lý do" in _open_shared(fed, at_center, consent="revoke", purpose="ETREAT")["error"]
+    (after_revoke,) = _open_shared(fed, at_center)
+    assert after_revoke["status"] == "refused"
+    reason = "Ngừng tim tại khoa cấp cứu, cần tiền sử"
+    (emergency,) = _open_shared(fed, at_center, purpose="ETREAT", reason=reason)
+    assert emergency["status"] == "shown"
+
+    # The holding node checked and audited it itself; the patient sees the override and its reason there.
+    audited = fed.hospital.query("SELECT outcome, purpose, reason FROM fhir_audit WHERE patient_id = %s "
+                                 "AND actor_kind = 'node' AND interaction = 'open-shared' ORDER BY id", (at_hospital,))
+    assert [(o, p) for o, p, _r in audited] == [("4", "TREAT"), ("0", "TREAT"), ("4", "TREAT"), ("0", "ETREAT")]
+    assert audited[-1][2] == reason
+    seen = fed.hospital.shell(WHO_OPENED.format(patient=at_hospital))
+    assert any(a["reason"] == reason and "Sóc Sơn" in a["who"] for a in seen)

@@ -46,8 +46,13 @@ def register(request: HttpRequest) -> HttpResponse:
         return render(request, "clinical/register.html", context)
     if request.method == "POST":
         try:
-            done = registration.register_patient(repo, PatientInput(**values),
-                                                 confirm_not_duplicate=request.POST.get("confirm") == "1")
+            with repo.atomic():  # the record and the patient's sharing consent, together or not at all
+                done = registration.register_patient(repo, PatientInput(**values),
+                                                     confirm_not_duplicate=request.POST.get("confirm") == "1")
+                if request.POST.get("share_consent") == "1":
+                    from benhan.exchange.consent import record as record_consent
+
+                    record_consent(repo, done.patient["id"], permit=True, performer=values["name"])
         except DuplicateWarning as exc:
             context.update(error=exc.message, field=exc.field, duplicates=exc.candidates, overridable=exc.overridable)
             return render(request, "clinical/register.html", context, status=409)
