@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "benhan.feedback",
     "benhan.smart",
     "benhan.subscriptions",
+    "benhan.notifications",
+    "benhan.sharing",
 ]
 
 MIDDLEWARE = [

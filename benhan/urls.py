@@ -19,6 +19,8 @@ urlpatterns = [
     path("app/", include("benhan.booking.app_urls")),
     path("", include("benhan.questions.urls")),
     path("", include("benhan.feedback.urls")),
+    path("", include("benhan.notifications.urls")),
+    path("", include("benhan.sharing.urls")),
     path("app/", include("benhan.portal.urls")),
     path("insurance/", include("benhan.insurance.urls")),
     path("reports/", include("benhan.reports.urls")),

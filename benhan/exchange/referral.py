@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benhan.accounts.models import Facility, User
+from benhan.core.events import emit
 from benhan.fhir.repository import Repository
 from benhan.fhir.search import search
 
@@ -252,6 +253,7 @@ def _receive_referral(repo: Repository, message: Message) -> JSON:
                                                                   "new": _("hồ sơ mới")}[matched_by]}}],
     })
     _status_back(repo, message, body["referral_id"], "received")
+    emit("referral_arrived", patient=f"Patient/{patient_id}", facility=message.destination, link="/app/ho-so/{profile}/")
     return {"task": task.id, "patient": patient_id, "matched_by": matched_by}
 
 
@@ -381,6 +383,9 @@ def _receive_back(repo: Repository, message: Message) -> JSON:
     task = _set_status(repo, body["referral_id"], "completed",
                        output=[{"type": {"text": "back-referral"}, "valueReference": _ref("Bundle", filed.id)}],
                        note=[{"text": body.get("follow_up", "")}] if body.get("follow_up") else [])
+    patient = (task.get("for") or {}).get("reference", "")
+    if patient.startswith("Patient/"):
+        emit("referral_arrived", patient=patient, facility=message.destination, link="/app/ho-so/{profile}/")
     return {"task": task["id"], "bundle": filed.id}
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 HANDLER_MODULES = [
     "benhan.fhir.bulk.tasks",
     "benhan.exchange.tasks",
+    "benhan.notifications.tasks",
 ]
 
 Runner = Callable[["JobContext"], Any]

@@ -279,6 +279,7 @@ def attach_file(repo: Repository, patient_id: str, encounter_id: str, title: str
 
 def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
     """Approve a lab report: final, then signed over the report and its results (the patient sees it from now)."""
+    from benhan.core.events import emit
     from benhan.documents.pdf.contexts import lab_report_context
 
     from .signing import coverage_of, facility_of, sign
@@ -301,4 +302,8 @@ def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
         context = lab_report_context(patient, final, observations, facility=facility_of(repo),
                                      coverage=coverage_of(repo, patient_id))
         refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"Observation/{i}" for i in result_ids)]
-        return sign(repo, signer, "lab_report", refs, context)
+        signed = sign(repo, signer, "lab_report", refs, context)
+        # Final and signed is released to the patient (decision 0012): tell them, in this transaction.
+        emit("result_ready", patient=f"Patient/{patient_id}", facility=repo.facility,
+             link=f"/app/ho-so/{{profile}}/ket-qua/{report_id}/")
+        return signed

@@ -35,3 +35,18 @@ self.addEventListener("fetch", function (event) {
     });
   }));
 });
+
+// Web push (benhan/notifications): the payload is a neutral notice and a link inside the app.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  event.waitUntil(self.registration.showNotification(data.title || "Sổ sức khoẻ", {
+    body: data.body || "", icon: "/static/portal/icon.svg", data: { url: data.url || "/app/" }
+  }));
+});
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/app/";
+  if (url.indexOf("/app/") !== 0) url = "/app/";  // only pages of the app itself
+  event.waitUntil(self.clients.openWindow(url));
+});
