@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import views
+from . import prescription_views, views
 
 app_name = "portal"
 
@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ho-so/<int:profile_id>/ket-qua/", views.results, name="results"),
     path("ho-so/<int:profile_id>/ket-qua/<str:report_id>/", views.result, name="result"),
     path("ho-so/<int:profile_id>/giay-to/", views.papers, name="papers"),
+    path("ho-so/<int:profile_id>/don-thuoc/", prescription_views.prescriptions, name="prescriptions"),
     path("ho-so/<int:profile_id>/giay-to/<str:document_id>.pdf", views.download, name="download"),
     path("ho-so/<int:profile_id>/ai-da-xem/", views.access_log, name="access_log"),
     path("ho-so/<int:profile_id>/chia-se/", views.sharing, name="sharing"),

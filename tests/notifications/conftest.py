@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from benhan.notifications.vapid import public_key
+from tests.exchange.test_referral import province  # noqa: F401 (shared fixture)
 from tests.portal.conftest import World, sms, world  # noqa: F401 (shared fixtures)
 from tests.portal.sms_standin import Gateway
 
@@ -43,4 +44,4 @@ def mailbox(settings: Any) -> Iterator[Mailbox]:
         yield box
 
 
-__all__ = ["Gateway", "World", "sms", "world"]
+__all__ = ["Gateway", "World", "province", "sms", "world"]

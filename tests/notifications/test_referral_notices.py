@@ -12,7 +12,7 @@ from benhan.clinical.workflows.visits import set_diagnoses, start_outpatient_vis
 from benhan.exchange import referral
 from benhan.notifications.models import Notification
 from tests.clinical.helpers import new_patient
-from tests.exchange.test_referral import CCCD, CENTER, HOSPITAL, _deliver, _referral_input, province  # noqa: F401
+from tests.exchange.test_referral import CCCD, CENTER, HOSPITAL, _deliver, _referral_input
 from tests.portal.helpers import linked_account
 
 pytestmark = pytest.mark.django_db
