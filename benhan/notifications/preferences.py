@@ -27,10 +27,15 @@ class ProfileChoice:
     channels: list[str]
 
 
-def choices(account: Account) -> list[ProfileChoice]:
+def choices(account: Account, posted: Any = None) -> list[ProfileChoice]:
+    """Each profile with its saved channels, or with what was just posted (a refused form keeps the ticks)."""
     saved = {p.profile_id: p.channels for p in Preference.objects.filter(account=account)}
-    return [ProfileChoice(o, saved.get(o.profile.pk, DEFAULT_OWNER if o.can_manage else DEFAULT_FAMILY))
-            for o in opened_profiles(account)]
+    out = []
+    for o in opened_profiles(account):
+        channels = posted.getlist(f"channels-{o.profile.pk}") if posted is not None else \
+            saved.get(o.profile.pk, DEFAULT_OWNER if o.can_manage else DEFAULT_FAMILY)
+        out.append(ProfileChoice(o, channels))
+    return out
 
 
 def email_of(account: Account) -> str:

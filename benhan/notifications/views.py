@@ -28,7 +28,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except preferences.PreferenceError as exc:
             error, status = str(exc), 400
     return render(request, "notifications/settings.html", {
-        "choices": preferences.choices(account), "channels": Channel.choices, "error": error,
+        "choices": preferences.choices(account, request.POST if error else None), "channels": Channel.choices, "error": error,
         "email": request.POST.get("email", "") if error else preferences.email_of(account),
         "saved": request.GET.get("da-luu") == "1", "vapid_key": public_key(),
         "push_count": account.push_subscriptions.count()}, status=status)
