@@ -8,6 +8,12 @@ visits split between them, `--signed` of them with a signed lab report (signed P
 logs in through the real flow (SMS code from the local stand-in gateway) and links by CCCD. Then
 each page is fetched `--rounds` times through Django's test client (no network): p50/p95 ms and
 the HTML size, next to the baseline of the same page's one FHIR search through the repository.
+
+Then, under load (skip with `--concurrent 0`): `--concurrent` patients (default 50), each with their
+own record (visits, a signed result, a prescription) and a logged-in app session, hit a real
+`benhan serve` (granian worker processes, `--server-workers`) over HTTP at once, each going through
+the app's pages `--per-patient` times. p50/p95 per page next to the same-run baseline: the same
+clients at the same concurrency fetching /app/sw.js, a Django view that touches no database.
 """
 
 from __future__ import annotations
@@ -43,6 +49,9 @@ def main() -> None:
     parser.add_argument("--signed", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--concurrent", type=int, default=50, help="patients at once against benhan serve (0: skip)")
+    parser.add_argument("--per-patient", type=int, default=4, help="rounds through the app's pages per patient")
+    parser.add_argument("--server-workers", type=int, default=2)
     args = parser.parse_args()
     name = setup_database("app", args.sqlite)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
@@ -131,6 +140,10 @@ def run(args: argparse.Namespace, pki_dir: str) -> None:
         p50, p95 = timed(lambda url=url: client.get(url), args.rounds)  # type: ignore[misc]
         b50, b95 = timed(baseline, args.rounds)
         print(f"{label:<12} {p50:8.1f} {p95:8.1f} {len(response.content) / 1024:8.1f}   {b50:.1f}/{b95:.1f}")
+    if args.concurrent:
+        from app_load import load_phase
+
+        load_phase(args, regional, doctors[0], technician)
 
 
 if __name__ == "__main__":
