@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
+GIVEN = ("An", "Bình", "Cúc", "Dung", "Hà", "Lan", "Mai", "Nga", "Oanh", "Yến")
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -44,7 +46,8 @@ def _patients(n: int, facility: Any, doctor: tuple[Any, Any], technician: Any) -
     out = []
     for i in range(n):
         phone = f"09{i:08d}"
-        patient = register_patient(repo, PatientInput(name=f"Bệnh nhân Tải {i}", birth_date="01/01/1980", gender="female",
+        name = f"{FAMILY[i % len(FAMILY)]} Thị {GIVEN[i // len(FAMILY) % len(GIVEN)]}"  # names hold no digits
+        patient = register_patient(repo, PatientInput(name=name, birth_date="01/01/1980", gender="female",
                                                       cccd=f"0791800{i:05d}", phone=phone), confirm_not_duplicate=True)
         pid = str(patient.patient["id"])
         encounter = start_outpatient_visit(repo, pid, "P101").encounter["id"]
@@ -55,7 +58,7 @@ def _patients(n: int, facility: Any, doctor: tuple[Any, Any], technician: Any) -
         sign_report(repo, user, report["id"])
         start_outpatient_visit(repo, pid, "P101")
         account = Account.objects.create(phone=phone)
-        profile = join(account, "self", f"Bệnh nhân Tải {i}", date(1980, 1, 1), [(pid, facility.code)], "activation")
+        profile = join(account, "self", name, date(1980, 1, 1), [(pid, facility.code)], "activation")
         # A logged-in app session made as portal.session does at login (the OTP flow has its own benchmark).
         store = SessionStore()
         store["account_id"], store["seen"] = account.pk, time.time() + 3600
