@@ -5,15 +5,16 @@ The outbox holds the finished text (content-free: a neutral notice and a link), 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from benhan.portal.models import Account, Profile
 
 
 class Channel(models.TextChoices):
-    WEBPUSH = "webpush", "Thông báo trên điện thoại (web push)"
-    SMS = "sms", "Tin nhắn SMS"
-    ZNS = "zns", "Zalo"
-    EMAIL = "email", "Thư điện tử"
+    WEBPUSH = "webpush", _("Thông báo trên điện thoại (web push)")
+    SMS = "sms", _("Tin nhắn SMS")
+    ZNS = "zns", _("Zalo")
+    EMAIL = "email", _("Thư điện tử")
 
 
 class Preference(models.Model):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from benhan.documents.kinds import KINDS
 from benhan.documents.models import SignedDocument
 from benhan.fhir.repository import Repository
@@ -28,7 +30,7 @@ class Shared:
     papers: list[records.Paper]
 
 
-GENDERS = {"male": "Nam", "female": "Nữ"}
+GENDERS = {"male": gettext_lazy("Nam"), "female": gettext_lazy("Nữ")}
 
 
 def _person(patient: dict[str, Any]) -> Person:
@@ -37,7 +39,7 @@ def _person(patient: dict[str, Any]) -> Person:
     # Vietnamese order: family name first.
     name = str(first.get("text") or " ".join([first.get("family", ""), *first.get("given", [])]).strip())
     birth = str(patient.get("birthDate") or "")
-    return Person(name, date.fromisoformat(birth) if len(birth) == 10 else None, GENDERS.get(str(patient.get("gender")), ""))
+    return Person(name, date.fromisoformat(birth) if len(birth) == 10 else None, str(GENDERS.get(str(patient.get("gender")), "")))
 
 
 def _ids(link: ShareLink, rtype: str) -> list[str]:

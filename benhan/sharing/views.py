@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from benhan.fhir.errors import FhirError
@@ -23,7 +24,8 @@ from .models import ShareLink
 from .policy import share_repository
 
 COOKIE = "benhan_share"
-LIFETIME_LABELS = {1: "1 giờ", 24: "1 ngày", 72: "3 ngày", 168: "7 ngày", 720: "30 ngày"}
+LIFETIME_LABELS = {1: gettext_lazy("1 giờ"), 24: gettext_lazy("1 ngày"), 72: gettext_lazy("3 ngày"),
+                   168: gettext_lazy("7 ngày"), 720: gettext_lazy("30 ngày")}
 
 
 def _ip(request: HttpRequest) -> str:

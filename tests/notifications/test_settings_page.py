@@ -62,3 +62,15 @@ def test_a_browser_subscription_is_kept_for_the_account_and_removed_on_request(w
     client.post("/app/thong-bao/push/huy/", json.dumps({"endpoint": sub["endpoint"]}), content_type="application/json")
     assert not PushSubscription.objects.exists()
     assert Client().post("/app/thong-bao/push/", json.dumps(sub), content_type="application/json").status_code == 302
+
+
+def test_the_settings_and_share_pages_read_in_english_when_chosen(world: World, sms: Gateway) -> None:
+    _account, opened = linked_account(PHONE, world.binh_regional)
+    client = Client()
+    log_in(client, sms, PHONE)
+    client.cookies["django_language"] = "en"
+    assert "Turn on notifications on this phone" in client.get("/app/thong-bao/").content.decode()
+    response = client.get(f"/app/ho-so/{opened.profile.pk}/lien-ket/")
+    share = response.content.decode()
+    assert response.status_code == 200, share[-3000:]
+    assert "Share with a doctor by link or QR code" in share and ">Prescription" in share
