@@ -143,8 +143,12 @@ def load_phase(args: argparse.Namespace, facility: Any, doctor: tuple[Any, Any],
                     ("share links", f"{p}lien-ket/")]
 
         _hammer(base, sessions[:2], pages, 1)  # warm the worker processes
+        began = time.perf_counter()
         baseline = _hammer(base, sessions, lambda _p, _r: [("sw.js", "/app/sw.js")] * 8, args.per_patient)
+        baseline_rate = len(baseline["sw.js"]) / (time.perf_counter() - began)
+        began = time.perf_counter()
         measured = _hammer(base, sessions, pages, args.per_patient)
+        rate = sum(len(v) for v in measured.values()) / (time.perf_counter() - began)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -156,8 +160,9 @@ def load_phase(args: argparse.Namespace, facility: Any, doctor: tuple[Any, Any],
         p50, p95 = _percentiles(samples)
         print(f"{label:<14} {len(samples):8d} {p50:8.1f} {p95:8.1f}   {p95 / b95:6.1f}×")
     all50, all95 = _percentiles([x for s in measured.values() for x in s])
-    print(f"{'all pages':<14} {sum(len(s) for s in measured.values()):8d} {all50:8.1f} {all95:8.1f}   {all95 / b95:6.1f}×")
-    print(f"{'baseline sw.js':<14} {len(baseline['sw.js']):8d} {b50:8.1f} {b95:8.1f}   (no database)")
+    print(f"{'all pages':<14} {sum(len(s) for s in measured.values()):8d} {all50:8.1f} {all95:8.1f}   {all95 / b95:6.1f}×"
+          f"   {rate:.1f} pages/s")
+    print(f"{'baseline sw.js':<14} {len(baseline['sw.js']):8d} {b50:8.1f} {b95:8.1f}   (no database)   {baseline_rate:.1f} req/s")
 
 
 if __name__ == "__main__":
