@@ -37,4 +37,5 @@ class ShareUse(models.Model):
     user_agent = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        ordering = ["-at", "-id"]  # newest first, as the patient reads them
         indexes = [models.Index(fields=["link", "-at"], name="sharing_use_link_at")]
