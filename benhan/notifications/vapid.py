@@ -27,9 +27,18 @@ def _load(path: str) -> Vapid02:
         vapid = Vapid02()
         vapid.generate_keys()
         pem = vapid.private_pem()
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written aside and linked into place: a second process starting at the same moment either
+        # wins the link or loads the winner's complete file, never a half-written one.
+        temp = file.with_name(f".{file.name}.{os.getpid()}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
+        try:
+            os.link(temp, file)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
     return Vapid02.from_file(str(file))
 
 

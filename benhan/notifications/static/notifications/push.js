@@ -32,7 +32,7 @@
         return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute("data-key")) })
           .then(function (sub) { return post(box.getAttribute("data-subscribe"), sub.toJSON()); })
           .then(function (response) {
-            if (response.ok) { show(true); document.getElementById("push-status").textContent = on.getAttribute("data-done") || "✓"; }
+            if (response.ok) { show(true); document.getElementById("push-status").textContent = on.getAttribute("data-done"); }
           });
       });
     });
