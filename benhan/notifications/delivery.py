@@ -85,10 +85,12 @@ def deliver_due(*, limit: int = 200, now: datetime | None = None) -> DeliveryRep
 
 
 def retry_dead(ids: list[int]) -> int:
-    """An operator sends dead-lettered notices again (after fixing a gateway's key, say)."""
+    """An operator sends dead-lettered notices again (after fixing a gateway's key, say); those past
+    NOTIFICATIONS_MAX_AGE stay dead (they would only be stale news)."""
     from .tasks import book_delivery
 
-    queued = Notification.objects.filter(id__in=ids, status=Notification.Status.DEAD).update(
+    fresh = timezone.now() - timedelta(seconds=_setting("NOTIFICATIONS_MAX_AGE", 7 * 86400))
+    queued = Notification.objects.filter(id__in=ids, status=Notification.Status.DEAD, created__gte=fresh).update(
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
     if queued:
         book_delivery()

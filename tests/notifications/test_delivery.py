@@ -134,4 +134,25 @@ def test_an_address_the_mail_server_refuses_is_dead_at_once(world: World, mailbo
 def test_a_notice_too_old_to_help_is_dead_lettered_instead_of_sent(world: World, sms: Gateway) -> None:
     _subscribed(world, ["sms"])
     world.lab_report(world.binh_regional)
-    assert deliver_due(now=timezone.now() + timedelta(days=8)).dead == 1 and not sms.messages
+    Notification.objects.update(created=timezone.now() - timedelta(days=8))  # the gateway was down for a week
+    assert deliver_due().dead == 1 and not sms.messages
+    assert retry_dead(list(Notification.objects.values_list("id", flat=True))) == 0  # stale news stays dead
+
+
+def test_an_operator_lists_dead_letters_without_addresses_and_queues_them_again(world: World, sms: Gateway,
+                                                                               settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 1
+    _subscribed(world, ["sms"])
+    world.lab_report(world.binh_regional)
+    sms.fail = True
+    assert deliver_due().dead == 1
+    listing = StringIO()
+    call_command("notifications_dead", stdout=listing)
+    assert "sms\tresult_ready" in listing.getvalue() and PHONE not in listing.getvalue()
+    out = StringIO()
+    call_command("notifications_dead", "--retry-all", stdout=out)
+    assert "queued again: 1" in out.getvalue() and Notification.objects.get().status == "pending"
