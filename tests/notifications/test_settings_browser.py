@@ -73,6 +73,10 @@ def test_the_patient_picks_zalo_and_email_on_the_preference_page_and_a_pushed_no
     payload = {"title": "Sổ sức khoẻ", "body": "Bạn có kết quả mới trong Sổ sức khoẻ.", "url": "/app/"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url, "registrationId": registrations[0],
                                                  "data": json.dumps(payload)})
-    shown = page.wait_for_function(
-        "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length ? n.map(x => x.body) : null)")
-    assert shown.json_value() == ["Bạn có kết quả mới trong Sổ sức khoẻ."]
+    bodies: list[str] = []
+    for _ in range(200):  # the push event is handled in the worker: poll what it has shown
+        bodies = page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.map(x => x.body))")
+        if bodies:
+            break
+        page.wait_for_timeout(50)
+    assert bodies == ["Bạn có kết quả mới trong Sổ sức khoẻ."]
