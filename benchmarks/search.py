@@ -27,7 +27,8 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path("/work/shared/data/synthea")
-DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/benhan_bench_search"
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/benhan_bench_search_h"
 TENANT = "00001"
 BASE = "http://bench/fhir"
 
@@ -164,6 +165,117 @@ def load_to(target: int, loaded: Loaded, templates: list[list[dict[str, Any]]]) 
                 print(f"  loaded {len(loaded.patients)} patients, {loaded.resources} resources ({rate:.0f}/s)",
                       flush=True)
     return (loaded.resources - before) / (time.perf_counter() - start)
+
+
+UUID_RE = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+# Columns that hold no uuid (types, codes of parameters, facility codes) are copied as they are.
+_VERBATIM = {"resource_type", "param", "tenant", "target_type"}
+
+
+def _suffix(copy: int) -> str:
+    return f"-c{copy:05d}"
+
+
+def _clone_tables() -> list[tuple[str, list[tuple[str, bool]]]]:
+    """(table, [(column, is_text)]) of every table a stored resource writes rows into for search:
+    the resource rows, every search-index table and the compartment table."""
+    from django.db import models
+
+    from benhan.fhir.bulk.models import CompartmentMember
+    from benhan.fhir.models import ResourceRow
+    from benhan.fhir.search.models import INDEX_MODELS
+
+    out = []
+    for model in (ResourceRow, *INDEX_MODELS.values(), CompartmentMember):
+        cols = [(f.column, isinstance(f, (models.CharField, models.TextField)))
+                for f in model._meta.concrete_fields if not f.primary_key]
+        out.append((model._meta.db_table, cols))
+    return out
+
+
+class SqlCloner:
+    """Copies of the template patients made in SQL: every resource row, index row and compartment row
+    of the templates is inserted again with each uuid in it (ids, references, identifiers) suffixed
+    `-cNNNNN`. A benchmark fixture: the write path is not what search.py measures, and it cannot
+    store 2.4 million resources in the time a run has. `check()` proves the copies are what the
+    indexer would have written."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.tables = _clone_tables()
+        with connection.cursor() as cur:
+            for table, _ in self.tables:
+                cur.execute(f"DROP TABLE IF EXISTS bench_tpl_{table}")
+                cur.execute(f"CREATE TABLE bench_tpl_{table} AS SELECT * FROM {table} ORDER BY id")
+            cur.execute("SELECT resource_type, resource_id FROM fhir_resource ORDER BY id")
+            self.template_keys: list[tuple[str, str]] = cur.fetchall()
+
+    def _expr(self, column: str, is_text: bool) -> str:
+        if column in ("resource_id", "patient_id"):
+            return f"t.{column} || s.suf"
+        if is_text and column not in _VERBATIM:
+            return f"regexp_replace(t.{column}, '{UUID_RE}', '\\1' || s.suf, 'g')"
+        return f"t.{column}"
+
+    def clone(self, first: int, last: int) -> None:
+        """Copies number first..last (inclusive), one transaction."""
+        from django.db import connection, transaction
+
+        copies = f"(SELECT g, '-c' || lpad(g::text, 5, '0') AS suf FROM generate_series({first}, {last}) g) s"
+        with transaction.atomic(), connection.cursor() as cur:
+            for table, cols in self.tables:
+                names = ", ".join(c for c, _ in cols)
+                exprs = ", ".join(self._expr(c, t) for c, t in cols)
+                cur.execute(f"INSERT INTO {table} ({names}) SELECT {exprs} FROM bench_tpl_{table} t"
+                            f" CROSS JOIN {copies} ORDER BY s.g, t.id")
+
+    def check(self, copies: int, sample: int = 300, seed: int = 11) -> None:
+        """Re-derive the index and compartment rows of `sample` cloned resources with the indexer's
+        own row functions and compare them with the cloned rows; raises on any difference."""
+        import orjson
+        from django.db import connection
+
+        from benhan.fhir.bulk.compartment_index import memberships
+        from benhan.fhir.search.indexer import COLUMNS, TABLES, rows_for
+        from benhan.fhir.store import Stored
+
+        rng = random.Random(seed)
+        picks = [(rng.choice(self.template_keys), rng.randint(1, copies)) for _ in range(sample)]
+        n_rows = 0
+        with connection.cursor() as cur:
+            for (rtype, tid), copy in picks:
+                rid = tid + _suffix(copy)
+                cur.execute("SELECT version_id, last_updated, tenant, content FROM fhir_resource"
+                            " WHERE resource_type = %s AND resource_id = %s", [rtype, rid])
+                vid, lu, tenant, content = cur.fetchone()
+                resource = orjson.loads(content)
+                assert resource.get("id") == rid, (rid, resource.get("id"))
+                expected = rows_for(resource, rid, tenant)
+                for kind, table in TABLES.items():
+                    cols = COLUMNS[kind]
+                    cur.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE resource_type = %s AND resource_id = %s",
+                                [rtype, rid])
+                    got = sorted(_norm(r) for r in cur.fetchall())
+                    want = sorted(_norm(r) for r in expected.get(kind, []))
+                    if got != want:
+                        raise AssertionError(f"{kind} rows of cloned {rtype}/{rid} differ from the indexer's:\n"
+                                             f"  cloned  {got}\n  indexer {want}")
+                    n_rows += len(got)
+                stored = Stored(rtype, rid, vid, lu, False, tenant, content)
+                want_m = sorted((m.patient_id, m.date_start, m.date_end) for m in memberships(stored, resource))
+                cur.execute("SELECT patient_id, date_start, date_end FROM fhir_compartment"
+                            " WHERE resource_type = %s AND resource_id = %s", [rtype, rid])
+                got_m = sorted(cur.fetchall())
+                if got_m != want_m:
+                    raise AssertionError(f"compartment rows of cloned {rtype}/{rid}: {got_m} != {want_m}")
+                n_rows += len(got_m)
+        print(f"  clone check: {sample} random cloned resources re-indexed with the indexer's row functions:"
+              f" {n_rows} index and compartment rows, identical to the cloned rows", flush=True)
+
+
+def _norm(row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(float(v) if isinstance(v, Decimal) else v for v in row)
 
 
 def _sql(query: str, params: list[Any]) -> Callable[[], Any]:
@@ -349,18 +461,47 @@ def _already_loaded() -> Loaded:
     return loaded
 
 
+def _patient_near(count: int) -> str:
+    """The template patient whose compartment holds nearest `count` resources (for $everything)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT patient_id, COUNT(*) FROM fhir_compartment GROUP BY patient_id")
+        return min(cur.fetchall(), key=lambda row: abs(row[1] - count))[0]
+
+
+def _everything_and_export(patient_id: str, rounds: int) -> None:
+    """$everything of one ~300-resource patient and a system $export of everything, with the
+    baselines of benchmarks/export.py."""
+    import shutil
+    import tempfile
+
+    from benchmarks.export import bench_everything, bench_export
+
+    bench_everything(patient_id, rounds)
+    scratch = Path(tempfile.mkdtemp(prefix="benhan-bench-search-"))
+    try:
+        bench_export(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        from benhan.fhir.bulk.export import exports_dir
+
+        shutil.rmtree(exports_dir(), ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--all-listeners", action="store_true", help="keep every write listener while loading")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the data of an earlier run and load on from there")
     parser.add_argument("--measure-only", action="store_true",
                         help="measure the data already loaded by an earlier run (no drop, no load)")
     args = parser.parse_args()
     os.environ["BENHAN_DATABASE_URL"] = args.database_url
+    import tempfile
+
+    os.environ.setdefault("BENHAN_VAR_DIR", tempfile.mkdtemp(prefix="benhan-bench-search-var-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
     _ensure_database(args.database_url)
     import django
@@ -374,27 +515,55 @@ def main() -> None:
         print(f"{len(loaded.patients)} patients, {loaded.resources} resources already loaded")
         measure(loaded, args.rounds)
         return
-    if connection.vendor == "postgresql" and not args.keep:
+    if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
     templates = _templates()
     indexing_speed(templates)
     clock = ListenerClock(args.all_listeners)
-    loaded = _already_loaded() if args.keep else Loaded()
+    loaded = Loaded()
+    # The templates go through the write path (store.write_many: indexer and compartment listener);
+    # the copies are made in SQL from their rows.
+    rate = load_to(len(templates), loaded, templates)
+    print(f"templates: {len(loaded.patients)} patients, {loaded.resources} resources stored through the write path"
+          f" at {rate:.0f} resources/s (search indexer {clock.seconds:.1f} s of it)")
+    sql_clones = connection.vendor == "postgresql"
+    cloner = SqlCloner() if sql_clones else None
+    template_patients = list(loaded.patients)
+    everything_patient = _patient_near(300)
+    copies = 0
     results: dict[int, dict[str, tuple[float, float, float, float]]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        before, started = clock.seconds, time.perf_counter()
-        rate = load_to(size, loaded, templates)
-        share = (clock.seconds - before) / (time.perf_counter() - started)
-        print(f"  search indexer: {share:.0%} of load time")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
+        started = time.perf_counter()
+        if cloner is None:
+            rate = load_to(size, loaded, templates)
+            print(f"  loaded through the write path at {rate:.0f} resources/s")
+        else:
+            want = -(-size // len(template_patients)) - 1
+            while copies < want:
+                last = min(want, copies + 5)
+                cloner.clone(copies + 1, last)
+                for k in range(copies + 1, last + 1):
+                    suf = _suffix(k)
+                    loaded.patients += [p | {"id": p["id"] + suf, "identifier": p["identifier"] + suf}
+                                        for p in template_patients]
+                copies = last
+                loaded.resources = len(cloner.template_keys) * (copies + 1)
+                print(f"  cloned to {len(loaded.patients)} patients, {loaded.resources} resources"
+                      f" ({time.perf_counter() - started:.0f} s)", flush=True)
+            cloner.check(copies)
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
                 # As autovacuum would in service: planner statistics and the visibility map that
                 # lets index-only scans skip the heap.
                 cur.execute("VACUUM ANALYZE")
-        print(f"\n{size} patients, {loaded.resources} resources; ingest with indexing {rate:.0f} resources/s")
+            else:
+                cur.execute("ANALYZE")
+        print(f"\n{len(loaded.patients)} patients, {loaded.resources} resources"
+              f" (made in {time.perf_counter() - started:.0f} s)")
         results[size] = measure(loaded, args.rounds)
+        _everything_and_export(everything_patient + (_suffix(copies) if copies else ""), args.rounds)
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = results[sizes[0]], results[sizes[-1]]
