@@ -241,14 +241,17 @@ class _Search:
         if self.rtype:
             return self.compiler.criterion(self.rtype, c, "r")
         # Across all types only the common parameters apply; they are indexed under each type.
-        if c.code not in ("_id", "_lastUpdated", "_tag", "_profile", "_security", "_source") and c.has is None:
+        if c.code not in ("_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_content") \
+                and c.has is None:
             from .errors import unknown
 
             raise unknown(c.raw, None)
         if c.code in ("_id", "_lastUpdated"):
             return self.compiler.criterion("Resource", c, "r")
-        param = self.compiler.lookup("Patient", c)
-        ids = self.compiler.matching_ids("Patient", param, c, nested=False)
+        if c.code == "_content":
+            ids = self.compiler.special_ids("Patient", c, nested=False)
+        else:
+            ids = self.compiler.matching_ids("Patient", self.compiler.lookup("Patient", c), c, nested=False)
         # The subquery is typed to Patient; make it follow the outer row's type instead.
         sql = ids.sql.replace(".resource_type = %s", ".resource_type = r.resource_type", 1)
         return Cond(f"r.resource_id IN ({sql})", [p for i, p in enumerate(ids.params) if i != 0])
