@@ -37,7 +37,7 @@ UNITS_KM = {"km": 1.0, "m": 0.001, "[mi_i]": 1.609344, "mi": 1.609344}
 _NOT_TEXT = frozenset({"id", "reference", "system", "url", "fullUrl", "div", "status", "resourceType", "profile",
                        "versionId", "lastUpdated", "source"})
 _TAG = re.compile(r"<[^>]*>")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"\w[\w-]*\w|\w")  # hyphenated codes and ids stay one word (8867-4)
 
 Rows = dict[str, list[tuple[Any, ...]]]
 

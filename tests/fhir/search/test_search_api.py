@@ -210,3 +210,14 @@ def test_type_narrows_a_search_across_types(repo: Repository, find: Find) -> Non
     with pytest.raises(FhirError) as exc:
         find(None, "_type=Shoe")
     assert exc.value.issues[0].expression == ("_type",)
+
+
+def test_capability_statement_lists_text_content_and_near_but_not_what_is_refused(db: None) -> None:
+    from benhan.fhir.capability import capability_statement
+
+    rest = capability_statement("http://test/fhir")["rest"][0]
+    by_type = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
+    assert {"_text", "_content"} <= by_type["Condition"]
+    assert "near" in by_type["Location"]
+    assert "_content" in by_type["Bundle"] and "_text" not in by_type["Bundle"]
+    assert not {"_filter", "_query", "_list"} & by_type["Patient"]
