@@ -343,8 +343,8 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
               " ORDER BY r.id LIMIT 20", [prefix + "%"])),
         ("patient by birthdate month", "Patient", [("birthdate", month)],
          _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
-              f"(SELECT resource_id FROM {D} WHERE resource_type='Patient' AND param='birthdate' AND low >= %s AND high <= %s)"
-              " ORDER BY r.id LIMIT 20", list(_month_bounds(month)))),
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Patient' AND param='birthdate' AND low >= %s AND low <= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", _eq_bounds(month))),
         ("patient's weights, date range, newest first", "Observation",
          [("subject", f"Patient/{p['id']}"), ("code", "http://loinc.org|29463-7"), ("date", "ge2000"),
           ("date", "lt2030"), ("_sort", "-date")],
@@ -361,8 +361,8 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
               " ORDER BY r.id LIMIT 20", [])),
         ("encounters by date (month)", "Encounter", [("date", "2015-06")],
          _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live} AND r.resource_id IN "
-              f"(SELECT resource_id FROM {D} WHERE resource_type='Encounter' AND param='date' AND low >= %s AND high <= %s)"
-              " ORDER BY r.id LIMIT 20", list(_month_bounds("2015-06")))),
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Encounter' AND param='date' AND low >= %s AND low <= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", _eq_bounds("2015-06"))),
         ("patient's encounters + _include practitioner", "Encounter",
          [("patient", p["id"]), ("_include", "Encounter:practitioner"), ("_count", "10")],
          _sql(f"WITH m AS (SELECT r.resource_id, r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live}"
@@ -385,6 +385,11 @@ def _month_bounds(month: str) -> tuple[int, int]:
     rng = parse_range(month)
     assert rng
     return rng
+
+
+def _eq_bounds(month: str) -> list[int]:
+    low, high = _month_bounds(month)
+    return [low, high, high]
 
 
 def _year_bounds(lo: str, hi: str) -> tuple[int, int]:
