@@ -553,6 +553,7 @@ def main() -> None:
         loaded = _already_loaded()
         print(f"{len(loaded.patients)} patients, {loaded.resources} resources already loaded")
         measure(loaded, args.rounds)
+        _everything_and_export(_patient_near(300), args.rounds)
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
