@@ -406,13 +406,14 @@ class _Search:
         hashed from the index alone, and the walk stops at the window's end. Only for the default
         order (row id), where the window's rows are exactly the next candidates."""
         bound, bparams = ("", []) if snapshot is None else (" AND r.id <= %s", [snapshot])
+        # The window carries every column the criteria read, so matches need no second look-up.
         cursor.execute(
-            f"WITH w AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE 1 = 1{bound}{keyset}"
-            f" ORDER BY {order} LIMIT %s)"
+            f"WITH w AS MATERIALIZED (SELECT r.id, r.resource_type, r.resource_id, r.deleted, r.tenant,"
+            f" r.last_updated FROM {RESOURCE_TABLE} r WHERE 1 = 1{bound}{keyset} ORDER BY {order} LIMIT %s),"
+            f" p AS (SELECT r.id FROM w r WHERE {where_sql} ORDER BY {order} LIMIT %s)"
             f" SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content, r.id"
-            f"{snapshot_col}, (SELECT COUNT(*) FROM w) FROM {RESOURCE_TABLE} r"
-            f" WHERE r.id IN (SELECT id FROM w) AND {where_sql} ORDER BY {order} LIMIT %s",
-            [*bparams, *kparams, *oparams, WINDOW_ROWS, *where_params, *oparams, limit],
+            f"{snapshot_col}, (SELECT COUNT(*) FROM w) FROM p JOIN {RESOURCE_TABLE} r ON r.id = p.id ORDER BY {order}",
+            [*bparams, *kparams, *oparams, WINDOW_ROWS, *where_params, *oparams, limit, *oparams],
         )
         rows = cursor.fetchall()
         if len(rows) < limit and (not rows or rows[0][-1] >= WINDOW_ROWS):
