@@ -2,15 +2,22 @@
 
     .venv/bin/python benchmarks/search.py [--database-url URL] [--sizes 1000,10000] [--rounds 40]
 
-Clones the 50 Synthea patients (12,041 resources) under new ids (fresh identifiers too) and stores
-them through store.write_many, so the search indexer and the compartment listener run as in an
-import; reports the ingest rate. The database is a scratch one: by default the PostgreSQL database
-`benhan_bench_search` on 127.0.0.1 (created if missing; its tables are dropped and re-created).
+Stores the 50 Synthea patients (12,041 resources) through store.write_many (search indexer and
+compartment listener, as an import), then makes copies of them in SQL up to each size: every
+resource row, index row and compartment row of the templates again, with each uuid in it (ids,
+references, identifiers) suffixed `-cNNNNN` (on PostgreSQL; SQLite stores every copy through the
+write path). The copies go into unlogged tables and the non-unique indexes are rebuilt after them:
+a fixture, not what is measured. At each size 300 random copies are re-indexed with the indexer's
+own row functions and compared with the copied rows (the run stops on any difference). The
+database is a scratch one: by default `benhan_bench_search_h` on 127.0.0.1 (created if missing;
+its tables are dropped and re-created).
 
 At each size, for a fixed mix of queries with parameters drawn from the loaded data it prints
 p50/p95 of `benhan.fhir.search.search()` (criteria, paging, total, includes, audit row, Bundle
 bytes) and of one hand-written SQL statement over the same tables that gives the same answer.
-It also times index-row extraction with the compiled path walker against fhirpathpy.
+Then `Patient/$everything` for a ~300-resource patient and a system-level `$export` of all data,
+with the baselines of benchmarks/export.py. It also times index-row extraction with the compiled
+path walker against fhirpathpy. `--measure-only` measures an earlier run's data again.
 
 Goals on PostgreSQL: p50 < 10 ms, p95 < 50 ms at 10,000 patients; no query > 3x slower at 10k than 1k.
 """
