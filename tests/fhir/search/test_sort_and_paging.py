@@ -186,7 +186,7 @@ def test_broad_searches_page_alike_through_the_row_window_or_all_matches(
 
     monkeypatch.setattr(engine._Search, "_window_page", staticmethod(spy))
     expected = []
-    for i in range(14):
+    for _ in range(14):
         expected.append(_patient(repo, "Nguyễn", "1980"))
         if sparse:  # matches far apart: a window of 5 rows never holds a page
             for _ in range(6):
