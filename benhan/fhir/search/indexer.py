@@ -16,6 +16,7 @@ from django.db import connection
 from benhan.fhir import bulkinsert
 from benhan.fhir.store import Stored
 
+from . import special
 from .definitions import SearchParam, indexed_params
 from .models import INDEX_MODELS
 from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
@@ -29,6 +30,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "number": _COMMON + ("value",),
     "quantity": _COMMON + ("value", "system", "code", "unit"),
     "uri": _COMMON + ("value",),
+    "text": _COMMON + ("value",),
+    "position": _COMMON + ("lat", "long", "x", "y", "z"),
 }
 TABLES = {kind: model._meta.db_table for kind, model in INDEX_MODELS.items()}
 
@@ -75,6 +78,7 @@ def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
         if param.roots is not None and param.roots.isdisjoint(present):
             continue
         _index_param(rows, param, resource, resource_id, tenant)
+    special.add_rows(rows, resource, resource_id, tenant)
     return rows
 
 
