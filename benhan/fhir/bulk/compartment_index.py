@@ -45,8 +45,8 @@ def member_rows(stored: Stored, resource: dict[str, Any]) -> list[tuple[Any, ...
         return []
     adapt = connection.ops.adapt_datetimefield_value
     start, end = main_date(resource)
-    start, end = adapt(start), adapt(end)
-    return [(stored.resource_type, stored.id, pid, stored.tenant, start, end) for pid in sorted(patients)]
+    low, high = adapt(start), adapt(end)
+    return [(stored.resource_type, stored.id, pid, stored.tenant, low, high) for pid in sorted(patients)]
 
 
 def _delete_members(keys: dict[str, list[str]]) -> None:

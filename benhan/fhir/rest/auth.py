@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from .. import audit
 from ..access import Actor, Scope, parse_scopes
 from ..errors import FhirError, Issue
 from ..repository import Repository
+from . import token_cache
 
 REALM = 'Bearer realm="benhan-fhir"'
 FACILITY_HEADER = "X-Benhan-Facility"
@@ -66,6 +67,15 @@ def _token_sql() -> str:
 
 def _token_actor(request: HttpRequest, token_text: str) -> Actor:
     checksum = hashlib.sha256(token_text.encode()).hexdigest()
+    actor = token_cache.get(checksum)
+    if actor is None:
+        actor, expires = _resolve_token(request, checksum)
+        token_cache.put(checksum, actor, expires)
+    return actor
+
+
+def _resolve_token(request: HttpRequest, checksum: str) -> tuple[Actor, datetime]:
+    """The actor a token stands for and when the token expires, from the database."""
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [checksum])
         row = cursor.fetchone()
@@ -86,14 +96,14 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
             raise _unauthorized(request, "the account is disabled", "invalid_token")
         staff = _staff_actor(user)
         granted = tuple(s for s in token_scopes if any(_covers(h, s) for h in staff.scopes))
-        return replace(staff, scopes=granted)
+        return replace(staff, scopes=granted), expires
     if application_id is None:
         raise _unauthorized(request, "the access token belongs to no client", "invalid_token")
     if facility_codes is None:  # a client without a benhan profile reaches no facility's records
         facilities: frozenset[str] | None = frozenset()
     else:
         facilities = None if all_facilities else frozenset(str(facility_codes).split())
-    return Actor("client", str(client_id), str(name or client_id), token_scopes, facilities)
+    return Actor("client", str(client_id), str(name or client_id), token_scopes, facilities), expires
 
 
 def _staff_actor(user: Any) -> Actor:
