@@ -299,10 +299,18 @@ def main() -> None:
             if cpu:
                 lines.append(f"    = {imp['resources'] / float(cpu.group(1)):.0f} resources per CPU-second of the import "
                              "processes (what their share of an idle machine would allow)")
+            db_cpu = re.search(r"of their database backends ([\d.]+)", imp["output"])
+            if cpu and db_cpu and float(db_cpu.group(1)) > 0:
+                both = float(cpu.group(1)) + float(db_cpu.group(1))
+                lines.append(f"    = {imp['resources'] / both:.0f} resources per CPU-second of importers + their PostgreSQL "
+                             f"backends: {imp['resources'] / both * (os.cpu_count() or 1):.0f} resources/s on "
+                             f"{os.cpu_count()} idle cores (the load of other processes does not change this figure)")
             ids = sample_ids(db, args.reads)
-            with server(db, args.workers, workdir / "serve-read.log") as (base, _):
+            with server(db, args.workers, workdir / "serve-read.log") as (base, pid):
                 bearer = token(db, base)
+                cpu_before = tree_cpu_seconds(pid)
                 http_reads = bench_reads_http(base, bearer, ids)
+                read_cpu = (tree_cpu_seconds(pid) - cpu_before) / (len(ids) + 50)
             raw_reads = bench_reads_raw(db, ids)
 
         with fresh_database(template, "http") as db, server(db, args.workers, workdir / "serve.log") as (base, pid):
@@ -322,6 +330,7 @@ def main() -> None:
         lines.append(f"read by id over HTTP                 p50 {percentile(http_reads, .5) * ms:6.2f} ms  "
                      f"p95 {percentile(http_reads, .95) * ms:6.2f} ms  mean {statistics.mean(http_reads) * ms:6.2f} ms  "
                      f"({len(http_reads)} reads, one client)")
+        lines.append(f"    server CPU per read {read_cpu * ms:.2f} ms (benhan serve only, not PostgreSQL)")
         lines.append(f"raw psycopg SELECT by key            p50 {percentile(raw_reads, .5) * ms:6.2f} ms  "
                      f"p95 {percentile(raw_reads, .95) * ms:6.2f} ms")
         print("\n".join(lines))
