@@ -70,12 +70,15 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
     actor = token_cache.get(checksum)
     if actor is None:
         actor, expires = _resolve_token(request, checksum)
-        token_cache.put(checksum, actor, expires)
+        if expires is not None:
+            token_cache.put(checksum, actor, expires)
     return actor
 
 
-def _resolve_token(request: HttpRequest, checksum: str) -> tuple[Actor, datetime]:
-    """The actor a token stands for and when the token expires, from the database."""
+def _resolve_token(request: HttpRequest, checksum: str) -> tuple[Actor, datetime | None]:
+    """The actor a token stands for and when the token expires, from the database. An expiry of
+    None keeps the actor out of the token memory: only tokens whose revocation empties the memory
+    (token_cache.connect_signals) may be remembered."""
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [checksum])
         row = cursor.fetchone()
