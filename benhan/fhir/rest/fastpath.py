@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
+from django.utils import translation
 
 PREFIX = "/fhir"
 
@@ -27,6 +29,9 @@ class BearerApiFastPath:
         if "HTTP_AUTHORIZATION" not in request.META or not (path == PREFIX or path.startswith(PREFIX + "/")):
             return self.get_response(request)
         request.get_host()  # DisallowedHost (a 400) for a Host not in ALLOWED_HOSTS
+        # What the locale middleware would choose without a cookie, rather than whatever language an
+        # earlier request left active in this thread.
+        translation.activate(settings.LANGUAGE_CODE)
         match = resolve(path)  # Http404 becomes a 404 response, as in the full chain
         request.resolver_match = match
         response: HttpResponse = match.func(request, *match.args, **match.kwargs)
