@@ -1,6 +1,6 @@
 """Ingest and read-by-id benchmark on PostgreSQL, each figure next to a raw baseline from the same run.
 
-    .venv/bin/python benchmarks/ingest.py [--clients 4] [--workers 2] [--reads 2000] [--bundles 50]
+    .venv/bin/python benchmarks/ingest.py [--clients 4] [--workers 2] [--reads 2000] [--bundles 50] [--skip-transactions]
 
 It creates databases benhan_bench_* on the server of BENHAN_BENCH_ADMIN_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), migrates one as a template, and for each phase starts
@@ -241,18 +241,21 @@ def sample_ids(database: str, n: int) -> list[tuple[str, str]]:
     return [(str(t), str(i)) for t, i in rows]
 
 
-def bench_reads_http(base: str, bearer: str, ids: list[tuple[str, str]]) -> list[float]:
+def bench_reads_http(base: str, bearer: str, ids: list[tuple[str, str]], pid: int) -> tuple[list[float], float]:
+    """Read times, and benhan serve's CPU seconds per read (counted after the warm-up)."""
     times: list[float] = []
     with httpx.Client(timeout=30, headers={"Authorization": f"Bearer {bearer}"}) as http:
         for rtype, rid in ids[:50]:  # warm-up: connections, caches, lazy imports in each worker
             http.get(f"{base}/fhir/{rtype}/{rid}")
+        cpu_before = tree_cpu_seconds(pid)
         for rtype, rid in ids:
             started = time.perf_counter()
             answer = http.get(f"{base}/fhir/{rtype}/{rid}")
             times.append(time.perf_counter() - started)
             if answer.status_code != 200:
                 raise SystemExit(f"GET {rtype}/{rid}: {answer.status_code} {answer.text[:300]}")
-    return times
+        cpu = (tree_cpu_seconds(pid) - cpu_before) / len(ids)
+    return times, cpu
 
 
 def bench_reads_raw(database: str, ids: list[tuple[str, str]]) -> list[float]:
@@ -266,12 +269,31 @@ def bench_reads_raw(database: str, ids: list[tuple[str, str]]) -> list[float]:
     return times
 
 
+def transaction_phases(template: str, files: list[Path], clients: int, workers: int, workdir: Path) -> list[str]:
+    """Phases 3 and 4: the Bundles as FHIR transactions over HTTP, then in-process."""
+    lines: list[str] = []
+    with fresh_database(template, "http") as db, server(db, workers, workdir / "serve.log") as (base, pid):
+        bearer = token(db, base)
+        cpu_before = tree_cpu_seconds(pid)
+        tx_n, tx_s, failures = bench_transactions(base, bearer, files, clients)
+        server_cpu = tree_cpu_seconds(pid) - cpu_before
+        lines.append(f"transactions over HTTP ({clients} clients, {workers} workers) {tx_n:7d} resources "
+                     f"{tx_s:7.2f} s {tx_n / tx_s:8.0f} resources/s" + (f"  FAILURES: {len(failures)}" if failures else ""))
+        lines.append(f"    server CPU {server_cpu:.1f} s = {tx_n / server_cpu:.0f} resources per CPU-second of benhan serve")
+        lines.extend(f"    {f}" for f in failures[:5])
+    with fresh_database(template, "inproc") as db:
+        lines.append("    " + bench_in_process(db, files).strip().replace("\n", "\n    "))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients posting transactions")
     parser.add_argument("--workers", type=int, default=2, help="benhan serve worker processes")
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--bundles", type=int, default=0, help="use only the first N bundle files (0: all)")
+    parser.add_argument("--skip-transactions", action="store_true",
+                        help="leave out phases 3 and 4 (transactions over HTTP and in-process)")
     args = parser.parse_args()
     files = sorted(DATA.glob("*.json"))
     if args.bundles:
@@ -299,29 +321,26 @@ def main() -> None:
             if cpu:
                 lines.append(f"    = {imp['resources'] / float(cpu.group(1)):.0f} resources per CPU-second of the import "
                              "processes (what their share of an idle machine would allow)")
+            db_cpu = re.search(r"of their database backends ([\d.]+)", imp["output"])
+            if cpu and db_cpu and float(db_cpu.group(1)) > 0:
+                both = float(cpu.group(1)) + float(db_cpu.group(1))
+                lines.append(f"    = {imp['resources'] / both:.0f} resources per CPU-second of importers + their PostgreSQL "
+                             f"backends: {imp['resources'] / both * (os.cpu_count() or 1):.0f} resources/s on "
+                             f"{os.cpu_count()} idle cores (the load of other processes does not change this figure)")
             ids = sample_ids(db, args.reads)
-            with server(db, args.workers, workdir / "serve-read.log") as (base, _):
+            with server(db, args.workers, workdir / "serve-read.log") as (base, pid):
                 bearer = token(db, base)
-                http_reads = bench_reads_http(base, bearer, ids)
+                http_reads, read_cpu = bench_reads_http(base, bearer, ids, pid)
             raw_reads = bench_reads_raw(db, ids)
 
-        with fresh_database(template, "http") as db, server(db, args.workers, workdir / "serve.log") as (base, pid):
-            bearer = token(db, base)
-            cpu_before = tree_cpu_seconds(pid)
-            tx_n, tx_s, failures = bench_transactions(base, bearer, files, args.clients)
-            server_cpu = tree_cpu_seconds(pid) - cpu_before
-            lines.append(f"transactions over HTTP ({args.clients} clients, {args.workers} workers) {tx_n:7d} resources "
-                         f"{tx_s:7.2f} s {tx_n / tx_s:8.0f} resources/s" + (f"  FAILURES: {len(failures)}" if failures else ""))
-            lines.append(f"    server CPU {server_cpu:.1f} s = {tx_n / server_cpu:.0f} resources per CPU-second of benhan serve")
-            lines.extend(f"    {f}" for f in failures[:5])
-
-        with fresh_database(template, "inproc") as db:
-            lines.append("    " + bench_in_process(db, files).strip().replace("\n", "\n    "))
+        if not args.skip_transactions:
+            lines.extend(transaction_phases(template, files, args.clients, args.workers, workdir))
 
         ms = 1000.0
         lines.append(f"read by id over HTTP                 p50 {percentile(http_reads, .5) * ms:6.2f} ms  "
                      f"p95 {percentile(http_reads, .95) * ms:6.2f} ms  mean {statistics.mean(http_reads) * ms:6.2f} ms  "
                      f"({len(http_reads)} reads, one client)")
+        lines.append(f"    server CPU per read {read_cpu * ms:.2f} ms (benhan serve only, not PostgreSQL)")
         lines.append(f"raw psycopg SELECT by key            p50 {percentile(raw_reads, .5) * ms:6.2f} ms  "
                      f"p95 {percentile(raw_reads, .95) * ms:6.2f} ms")
         print("\n".join(lines))

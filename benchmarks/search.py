@@ -2,15 +2,22 @@
 
     .venv/bin/python benchmarks/search.py [--database-url URL] [--sizes 1000,10000] [--rounds 40]
 
-Clones the 50 Synthea patients (12,041 resources) under new ids (fresh identifiers too) and stores
-them through store.write_many, so the search indexer and the compartment listener run as in an
-import; reports the ingest rate. The database is a scratch one: by default the PostgreSQL database
-`benhan_bench_search` on 127.0.0.1 (created if missing; its tables are dropped and re-created).
+Stores the 50 Synthea patients (12,041 resources) through store.write_many (search indexer and
+compartment listener, as an import), then makes copies of them in SQL up to each size: every
+resource row, index row and compartment row of the templates again, with each uuid in it (ids,
+references, identifiers) suffixed `-cNNNNN` (on PostgreSQL; SQLite stores every copy through the
+write path). The copies go into unlogged tables and the non-unique indexes are rebuilt after them:
+a fixture, not what is measured. At each size 300 random copies are re-indexed with the indexer's
+own row functions and compared with the copied rows (the run stops on any difference). The
+database is a scratch one: by default `benhan_bench_search_h` on 127.0.0.1 (created if missing;
+its tables are dropped and re-created).
 
 At each size, for a fixed mix of queries with parameters drawn from the loaded data it prints
 p50/p95 of `benhan.fhir.search.search()` (criteria, paging, total, includes, audit row, Bundle
 bytes) and of one hand-written SQL statement over the same tables that gives the same answer.
-It also times index-row extraction with the compiled path walker against fhirpathpy.
+Then `Patient/$everything` for a ~300-resource patient and a system-level `$export` of all data,
+with the baselines of benchmarks/export.py. It also times index-row extraction with the compiled
+path walker against fhirpathpy. `--measure-only` measures an earlier run's data again.
 
 Goals on PostgreSQL: p50 < 10 ms, p95 < 50 ms at 10,000 patients; no query > 3x slower at 10k than 1k.
 """
@@ -27,7 +34,8 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path("/work/shared/data/synthea")
-DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/benhan_bench_search"
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/benhan_bench_search_h"
 TENANT = "00001"
 BASE = "http://bench/fhir"
 
@@ -166,6 +174,151 @@ def load_to(target: int, loaded: Loaded, templates: list[list[dict[str, Any]]]) 
     return (loaded.resources - before) / (time.perf_counter() - start)
 
 
+UUID_RE = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+# Columns that hold no uuid (types, codes of parameters, facility codes) are copied as they are.
+_VERBATIM = {"resource_type", "param", "tenant", "target_type"}
+
+
+def _suffix(copy: int) -> str:
+    return f"-c{copy:05d}"
+
+
+def _clone_tables() -> list[tuple[str, list[tuple[str, bool]]]]:
+    """(table, [(column, is_text)]) of every table a stored resource writes rows into for search:
+    the resource rows, every search-index table and the compartment table."""
+    from django.db import models
+
+    from benhan.fhir.bulk.models import CompartmentMember
+    from benhan.fhir.models import ResourceRow
+    from benhan.fhir.search.models import INDEX_MODELS
+
+    out = []
+    for model in (ResourceRow, *INDEX_MODELS.values(), CompartmentMember):
+        cols = [(f.column, isinstance(f, (models.CharField, models.TextField)))
+                for f in model._meta.concrete_fields if not f.primary_key]
+        out.append((model._meta.db_table, cols))
+    return out
+
+
+class SqlCloner:
+    """Copies of the template patients made in SQL: every resource row, index row and compartment row
+    of the templates is inserted again with each uuid in it (ids, references, identifiers) suffixed
+    `-cNNNNN`. A benchmark fixture: the write path is not what search.py measures, and it cannot
+    store 2.4 million resources in the time a run has. `check()` proves the copies are what the
+    indexer would have written."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.tables = _clone_tables()
+        with connection.cursor() as cur:
+            for table, _ in self.tables:
+                cur.execute(f"DROP TABLE IF EXISTS bench_tpl_{table}")
+                cur.execute(f"CREATE TABLE bench_tpl_{table} AS SELECT * FROM {table} ORDER BY id")
+            cur.execute("SELECT resource_type, resource_id FROM fhir_resource ORDER BY id")
+            self.template_keys: list[tuple[str, str]] = cur.fetchall()
+
+    def unlog(self) -> None:
+        """Unlogged tables for the copies: no WAL for data the benchmark can always make again.
+        Reads (what is measured) are the same as on logged tables."""
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            # The version table is linked to fhir_resource both ways; unlogged tables may only
+            # reference unlogged ones, so it goes first (the copies add no versions).
+            for table in ["fhir_resource_version", *(t for t, _ in self.tables)]:
+                cur.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+    def drop_indexes(self) -> list[str]:
+        """Drop the tables' non-unique indexes (returned as their CREATE statements): building them
+        once after the copies is much faster than 30 million random index insertions."""
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+                        " AND tablename = ANY(%s) AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                        [[t for t, _ in self.tables]])
+            found = cur.fetchall()
+            for name, _ in found:
+                cur.execute(f'DROP INDEX "{name}"')
+        return [d for _, d in found]
+
+    @staticmethod
+    def create_indexes(statements: list[str]) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            for sql in statements:
+                cur.execute(sql)
+
+    def _expr(self, column: str, is_text: bool) -> str:
+        if column in ("resource_id", "patient_id"):
+            return f"t.{column} || s.suf"
+        if is_text and column not in _VERBATIM:
+            return f"regexp_replace(t.{column}, '{UUID_RE}', '\\1' || s.suf, 'g')"
+        return f"t.{column}"
+
+    def clone(self, first: int, last: int) -> None:
+        """Copies number first..last (inclusive), one transaction."""
+        from django.db import connection, transaction
+
+        copies = f"(SELECT g, '-c' || lpad(g::text, 5, '0') AS suf FROM generate_series({first}, {last}) g) s"
+        with transaction.atomic(), connection.cursor() as cur:
+            for table, cols in self.tables:
+                names = ", ".join(c for c, _ in cols)
+                exprs = ", ".join(self._expr(c, t) for c, t in cols)
+                cur.execute(f"INSERT INTO {table} ({names}) SELECT {exprs} FROM bench_tpl_{table} t"
+                            f" CROSS JOIN {copies} ORDER BY s.g, t.id")
+
+    def check(self, copies: int, sample: int = 300, seed: int = 11) -> None:
+        """Re-derive the index and compartment rows of `sample` cloned resources with the indexer's
+        own row functions and compare them with the cloned rows; raises on any difference."""
+        import orjson
+        from django.db import connection
+
+        from benhan.fhir.bulk.compartment_index import memberships
+        from benhan.fhir.search.indexer import COLUMNS, TABLES, rows_for
+        from benhan.fhir.store import Stored
+
+        rng = random.Random(seed)
+        picks = [(rng.choice(self.template_keys), rng.randint(1, copies)) for _ in range(sample)]
+        n_rows = 0
+        with connection.cursor() as cur:
+            for (rtype, tid), copy in picks:
+                rid = tid + _suffix(copy)
+                cur.execute("SELECT version_id, last_updated, tenant, content FROM fhir_resource"
+                            " WHERE resource_type = %s AND resource_id = %s", [rtype, rid])
+                vid, lu, tenant, content = cur.fetchone()
+                resource = orjson.loads(content)
+                assert resource.get("id") == rid, (rid, resource.get("id"))
+                expected = rows_for(resource, rid, tenant)
+                for kind, table in TABLES.items():
+                    cols = COLUMNS[kind]
+                    cur.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE resource_type = %s AND resource_id = %s",
+                                [rtype, rid])
+                    got = sorted(_norm(r) for r in cur.fetchall())
+                    want = sorted(_norm(r) for r in expected.get(kind, []))
+                    if got != want:
+                        raise AssertionError(f"{kind} rows of cloned {rtype}/{rid} differ from the indexer's:\n"
+                                             f"  cloned  {got}\n  indexer {want}")
+                    n_rows += len(got)
+                stored = Stored(rtype, rid, vid, lu, False, tenant, content)
+                want_m = sorted((m.patient_id, m.date_start, m.date_end) for m in memberships(stored, resource))
+                cur.execute("SELECT patient_id, date_start, date_end FROM fhir_compartment"
+                            " WHERE resource_type = %s AND resource_id = %s", [rtype, rid])
+                got_m = sorted(cur.fetchall())
+                if got_m != want_m:
+                    raise AssertionError(f"compartment rows of cloned {rtype}/{rid}: {got_m} != {want_m}")
+                n_rows += len(got_m)
+        print(f"  clone check: {sample} random cloned resources re-indexed with the indexer's row functions:"
+              f" {n_rows} index and compartment rows, identical to the cloned rows", flush=True)
+
+
+def _norm(row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(float(v) if isinstance(v, Decimal) else v for v in row)
+
+
 def _sql(query: str, params: list[Any]) -> Callable[[], Any]:
     from django.db import connection
 
@@ -197,8 +350,8 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
               " ORDER BY r.id LIMIT 20", [prefix + "%"])),
         ("patient by birthdate month", "Patient", [("birthdate", month)],
          _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
-              f"(SELECT resource_id FROM {D} WHERE resource_type='Patient' AND param='birthdate' AND low >= %s AND high <= %s)"
-              " ORDER BY r.id LIMIT 20", list(_month_bounds(month)))),
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Patient' AND param='birthdate' AND low >= %s AND low <= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", _eq_bounds(month))),
         ("patient's weights, date range, newest first", "Observation",
          [("subject", f"Patient/{p['id']}"), ("code", "http://loinc.org|29463-7"), ("date", "ge2000"),
           ("date", "lt2030"), ("_sort", "-date")],
@@ -215,8 +368,8 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
               " ORDER BY r.id LIMIT 20", [])),
         ("encounters by date (month)", "Encounter", [("date", "2015-06")],
          _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live} AND r.resource_id IN "
-              f"(SELECT resource_id FROM {D} WHERE resource_type='Encounter' AND param='date' AND low >= %s AND high <= %s)"
-              " ORDER BY r.id LIMIT 20", list(_month_bounds("2015-06")))),
+              f"(SELECT resource_id FROM {D} WHERE resource_type='Encounter' AND param='date' AND low >= %s AND low <= %s AND high <= %s)"
+              " ORDER BY r.id LIMIT 20", _eq_bounds("2015-06"))),
         ("patient's encounters + _include practitioner", "Encounter",
          [("patient", p["id"]), ("_include", "Encounter:practitioner"), ("_count", "10")],
          _sql(f"WITH m AS (SELECT r.resource_id, r.content FROM {R} r WHERE r.resource_type='Encounter' AND {live}"
@@ -239,6 +392,11 @@ def _month_bounds(month: str) -> tuple[int, int]:
     rng = parse_range(month)
     assert rng
     return rng
+
+
+def _eq_bounds(month: str) -> list[int]:
+    low, high = _month_bounds(month)
+    return [low, high, high]
 
 
 def _year_bounds(lo: str, hi: str) -> tuple[int, int]:
@@ -349,18 +507,47 @@ def _already_loaded() -> Loaded:
     return loaded
 
 
+def _patient_near(count: int) -> str:
+    """The template patient whose compartment holds nearest `count` resources (for $everything)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT patient_id, COUNT(*) FROM fhir_compartment GROUP BY patient_id")
+        return min(cur.fetchall(), key=lambda row: abs(row[1] - count))[0]
+
+
+def _everything_and_export(patient_id: str, rounds: int) -> None:
+    """$everything of one ~300-resource patient and a system $export of everything, with the
+    baselines of benchmarks/export.py."""
+    import shutil
+    import tempfile
+
+    from benchmarks.export import bench_everything, bench_export
+
+    bench_everything(patient_id, rounds)
+    scratch = Path(tempfile.mkdtemp(prefix="benhan-bench-search-"))
+    try:
+        bench_export(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        from benhan.fhir.bulk.export import exports_dir
+
+        shutil.rmtree(exports_dir(), ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--all-listeners", action="store_true", help="keep every write listener while loading")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the data of an earlier run and load on from there")
     parser.add_argument("--measure-only", action="store_true",
                         help="measure the data already loaded by an earlier run (no drop, no load)")
     args = parser.parse_args()
     os.environ["BENHAN_DATABASE_URL"] = args.database_url
+    import tempfile
+
+    os.environ.setdefault("BENHAN_VAR_DIR", tempfile.mkdtemp(prefix="benhan-bench-search-var-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
     _ensure_database(args.database_url)
     import django
@@ -373,28 +560,63 @@ def main() -> None:
         loaded = _already_loaded()
         print(f"{len(loaded.patients)} patients, {loaded.resources} resources already loaded")
         measure(loaded, args.rounds)
+        _everything_and_export(_patient_near(300), args.rounds)
         return
-    if connection.vendor == "postgresql" and not args.keep:
+    if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
     templates = _templates()
     indexing_speed(templates)
     clock = ListenerClock(args.all_listeners)
-    loaded = _already_loaded() if args.keep else Loaded()
+    loaded = Loaded()
+    # The templates go through the write path (store.write_many: indexer and compartment listener);
+    # the copies are made in SQL from their rows.
+    rate = load_to(len(templates), loaded, templates)
+    print(f"templates: {len(loaded.patients)} patients, {loaded.resources} resources stored through the write path"
+          f" at {rate:.0f} resources/s (search indexer {clock.seconds:.1f} s of it)")
+    sql_clones = connection.vendor == "postgresql"
+    cloner = SqlCloner() if sql_clones else None
+    if cloner is not None:
+        cloner.unlog()
+    template_patients = list(loaded.patients)
+    everything_patient = _patient_near(300)
+    copies = 0
     results: dict[int, dict[str, tuple[float, float, float, float]]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        before, started = clock.seconds, time.perf_counter()
-        rate = load_to(size, loaded, templates)
-        share = (clock.seconds - before) / (time.perf_counter() - started)
-        print(f"  search indexer: {share:.0%} of load time")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
+        started = time.perf_counter()
+        if cloner is None:
+            rate = load_to(size, loaded, templates)
+            print(f"  loaded through the write path at {rate:.0f} resources/s")
+        else:
+            want = -(-size // len(template_patients)) - 1
+            dropped = cloner.drop_indexes()
+            while copies < want:
+                last = min(want, copies + 10)
+                cloner.clone(copies + 1, last)
+                for k in range(copies + 1, last + 1):
+                    suf = _suffix(k)
+                    loaded.patients += [p | {"id": p["id"] + suf, "identifier": p["identifier"] + suf}
+                                        for p in template_patients]
+                copies = last
+                loaded.resources = len(cloner.template_keys) * (copies + 1)
+                print(f"  cloned to {len(loaded.patients)} patients, {loaded.resources} resources"
+                      f" ({time.perf_counter() - started:.0f} s)", flush=True)
+            index_start = time.perf_counter()
+            cloner.create_indexes(dropped)
+            print(f"  indexes built in {time.perf_counter() - index_start:.0f} s", flush=True)
+            cloner.check(copies)
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
                 # As autovacuum would in service: planner statistics and the visibility map that
                 # lets index-only scans skip the heap.
                 cur.execute("VACUUM ANALYZE")
-        print(f"\n{size} patients, {loaded.resources} resources; ingest with indexing {rate:.0f} resources/s")
+            else:
+                cur.execute("ANALYZE")
+        print(f"\n{len(loaded.patients)} patients, {loaded.resources} resources"
+              f" (made in {time.perf_counter() - started:.0f} s)")
         results[size] = measure(loaded, args.rounds)
+        _everything_and_export(everything_patient + (_suffix(copies) if copies else ""), args.rounds)
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = results[sizes[0]], results[sizes[-1]]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "benhan.fhir.rest.fastpath.BearerApiFastPath",  # /fhir with a bearer token skips the browser middleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "benhan.vn.language.VietnameseFirstLocaleMiddleware",  # cookie choice, else Vietnamese (not Accept-Language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -26,6 +27,11 @@ ACTION_OF = {
 }
 
 
+_COLUMNS = ("recorded", "actor_kind", "actor_id", "actor_display", "facility", "action", "interaction",
+            "resource_type", "resource_id", "version_id", "patient_id", "outcome", "purpose", "reason", "source_ip",
+            "query")
+
+
 def record(
     actor: Actor,
     interaction: str,
@@ -40,10 +46,16 @@ def record(
     reason: str = "",
     source_ip: str = "",
     query: str = "",
-) -> AuditRow:
-    with _audit_transaction():
-        return _create(actor, interaction, facility, resource_type, resource_id, version_id, patient_id, outcome,
-                       purpose, reason, source_ip, query)
+) -> None:
+    row = (connection.ops.adapt_datetimefield_value(timezone.now()), actor.kind, actor.id, actor.display[:255],
+           facility, ACTION_OF.get(interaction, "E"), interaction, resource_type, resource_id,
+           "" if version_id is None else str(version_id), patient_id, outcome, purpose, reason, source_ip,
+           query[:2000])
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        _insert_unsynced(row)
+        return
+    with _audit_transaction(), connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), row)
 
 
 @contextmanager
@@ -66,27 +78,23 @@ def _audit_transaction() -> Iterator[None]:
         yield
 
 
-def _create(actor: Actor, interaction: str, facility: str, resource_type: str, resource_id: str,
-            version_id: int | str | None, patient_id: str, outcome: str, purpose: str, reason: str,
-            source_ip: str, query: str) -> AuditRow:
-    return AuditRow.objects.create(
-        recorded=timezone.now(),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_display=actor.display[:255],
-        facility=facility,
-        action=ACTION_OF.get(interaction, "E"),
-        interaction=interaction,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        version_id="" if version_id is None else str(version_id),
-        patient_id=patient_id,
-        outcome=outcome,
-        purpose=purpose,
-        reason=reason,
-        source_ip=source_ip,
-        query=query[:2000],
-    )
+@cache
+def _insert_sql() -> str:
+    return (f"INSERT INTO {AuditRow._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - our table and columns
+            f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})")
+
+
+def _insert_unsynced(row: tuple[Any, ...]) -> None:
+    """A read's audit row in its own transaction, without waiting for the WAL flush (see
+    _audit_transaction), sent as one statement string: one round trip instead of four (BEGIN, SET,
+    INSERT, COMMIT), which was a third of a read by id. Django's PostgreSQL cursors bind parameters
+    client-side, so several statements may share one execute."""
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(f"BEGIN; SET LOCAL synchronous_commit TO OFF; {_insert_sql()}; COMMIT", row)
+        except Exception:
+            cursor.execute("ROLLBACK")  # the failed statement left an open, aborted transaction
+            raise
 
 
 def record_many(
@@ -110,11 +118,8 @@ def record_many(
          "" if vid is None else str(vid), patient, "0", purpose, reason, source_ip, "")
         for rtype, rid, vid, patient, interaction in entries
     ]
-    columns = ("recorded", "actor_kind", "actor_id", "actor_display", "facility", "action", "interaction",
-               "resource_type", "resource_id", "version_id", "patient_id", "outcome", "purpose", "reason", "source_ip",
-               "query")
     with _audit_transaction():
-        insert_rows(AuditRow._meta.db_table, columns, rows)
+        insert_rows(AuditRow._meta.db_table, _COLUMNS, rows)
 
 
 def as_audit_event(row: AuditRow, base_url: str = "") -> dict[str, Any]:

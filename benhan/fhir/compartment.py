@@ -21,6 +21,7 @@ def compartment_paths() -> dict[str, list[list[str]]]:
     return {rtype: [p.split(".") for p in paths] for rtype, paths in table.items()}
 
 
+@cache
 def in_patient_compartment_types() -> frozenset[str]:
     return frozenset(compartment_paths()) | {"Patient"}
 

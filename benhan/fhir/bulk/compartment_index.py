@@ -21,31 +21,32 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
+from ..bulkinsert import insert_rows
 from ..compartment import in_patient_compartment_types, patient_ids_of
 from ..models import ResourceRow
 from ..store import Stored
 from .clinical_dates import main_date
 from .models import CompartmentMember
 
+_COLUMNS = ("resource_type", "resource_id", "patient_id", "tenant", "date_start", "date_end")
 _CHUNK = 500  # parameters per IN list / rows per INSERT: well under SQLite's and PostgreSQL's limits
 
 
-def memberships(stored: Stored, resource: dict[str, Any]) -> list[CompartmentMember]:
-    """The membership rows of one stored resource (none when it is in no patient's compartment)."""
+def member_rows(stored: Stored, resource: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The membership rows (in `_COLUMNS` order) of one stored resource (none when it is in no
+    patient's compartment)."""
     if stored.deleted or stored.resource_type not in in_patient_compartment_types():
         return []
     patients = patient_ids_of(resource)
     if not patients:
         return []
+    adapt = connection.ops.adapt_datetimefield_value
     start, end = main_date(resource)
-    return [
-        CompartmentMember(resource_type=stored.resource_type, resource_id=stored.id, patient_id=pid,
-                          tenant=stored.tenant, date_start=start, date_end=end)
-        for pid in sorted(patients)
-    ]
+    low, high = adapt(start), adapt(end)
+    return [(stored.resource_type, stored.id, pid, stored.tenant, low, high) for pid in sorted(patients)]
 
 
 def _delete_members(keys: dict[str, list[str]]) -> None:
@@ -55,10 +56,14 @@ def _delete_members(keys: dict[str, list[str]]) -> None:
 
 
 def record_writes(written: list[tuple[Stored, dict[str, Any] | None]]) -> None:
-    """Store write listener: bring membership up to date for every resource written in one call."""
+    """Store write listener: bring membership up to date for every resource written in one call.
+
+    Rows go in as plain tuples, one bulk insert (COPY on PostgreSQL), not ORM instances: on an
+    import the ORM's per-row cost was most of this listener's time (measured).
+    """
     compartment_types = in_patient_compartment_types()
     stale: dict[str, list[str]] = defaultdict(list)
-    rows: list[CompartmentMember] = []
+    rows: list[tuple[Any, ...]] = []
     for stored, resource in written:
         if stored.resource_type not in compartment_types:
             continue
@@ -66,11 +71,10 @@ def record_writes(written: list[tuple[Stored, dict[str, Any] | None]]) -> None:
         if stored.version_id > 1 or resource is None:
             stale[stored.resource_type].append(stored.id)
         if resource is not None:
-            rows.extend(memberships(stored, resource))
+            rows.extend(member_rows(stored, resource))
     if stale:
         _delete_members(stale)
-    if rows:
-        CompartmentMember.objects.bulk_create(rows, batch_size=_CHUNK)
+    insert_rows(CompartmentMember._meta.db_table, _COLUMNS, rows)
 
 
 def rebuild(*, tenant: str | None = None, batch_size: int = 2000) -> int:
@@ -84,16 +88,16 @@ def rebuild(*, tenant: str | None = None, batch_size: int = 2000) -> int:
             members = members.filter(tenant=tenant)
             rows_qs = rows_qs.filter(tenant=tenant)
         members.delete()
-        batch: list[CompartmentMember] = []
+        batch: list[tuple[Any, ...]] = []
         fields = ("resource_type", "resource_id", "version_id", "last_updated", "tenant", "content")
         for rtype, rid, vid, lu, row_tenant, content in rows_qs.values_list(*fields).iterator(chunk_size=batch_size):
             stored = Stored(rtype, rid, vid, lu, False, row_tenant, content)
-            batch.extend(memberships(stored, orjson.loads(content)))
+            batch.extend(member_rows(stored, orjson.loads(content)))
             if len(batch) >= batch_size:
-                CompartmentMember.objects.bulk_create(batch, batch_size=_CHUNK)
+                insert_rows(CompartmentMember._meta.db_table, _COLUMNS, batch)
                 written += len(batch)
                 batch = []
-        CompartmentMember.objects.bulk_create(batch, batch_size=_CHUNK)
+        insert_rows(CompartmentMember._meta.db_table, _COLUMNS, batch)
         written += len(batch)
     return written
 

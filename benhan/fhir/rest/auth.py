@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from .. import audit
 from ..access import Actor, Scope, parse_scopes
 from ..errors import FhirError, Issue
 from ..repository import Repository
+from . import token_cache
 
 REALM = 'Bearer realm="benhan-fhir"'
 FACILITY_HEADER = "X-Benhan-Facility"
@@ -66,6 +67,18 @@ def _token_sql() -> str:
 
 def _token_actor(request: HttpRequest, token_text: str) -> Actor:
     checksum = hashlib.sha256(token_text.encode()).hexdigest()
+    actor = token_cache.get(checksum)
+    if actor is None:
+        actor, expires = _resolve_token(request, checksum)
+        if expires is not None:
+            token_cache.put(checksum, actor, expires)
+    return actor
+
+
+def _resolve_token(request: HttpRequest, checksum: str) -> tuple[Actor, datetime | None]:
+    """The actor a token stands for and when the token expires, from the database. An expiry of
+    None keeps the actor out of the token memory: only tokens whose revocation empties the memory
+    (token_cache.connect_signals) may be remembered."""
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [checksum])
         row = cursor.fetchone()
@@ -73,7 +86,7 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
         from benhan.smart.tokens import actor_for_access_token  # a token a patient gave an app
 
         if (patient_app := actor_for_access_token(checksum)) is not None:
-            return patient_app
+            return patient_app, None  # not remembered: its revocation does not empty the token memory
         raise _unauthorized(request, "the access token is invalid or has expired", "invalid_token")
     expires, scope, user_id, client_id, name, facility_codes, all_facilities, application_id = row
     if isinstance(expires, str):  # SQLite hands back text for a raw query
@@ -90,14 +103,14 @@ def _token_actor(request: HttpRequest, token_text: str) -> Actor:
             raise _unauthorized(request, "the account is disabled", "invalid_token")
         staff = _staff_actor(user)
         granted = tuple(s for s in token_scopes if any(_covers(h, s) for h in staff.scopes))
-        return replace(staff, scopes=granted)
+        return replace(staff, scopes=granted), expires
     if application_id is None:
         raise _unauthorized(request, "the access token belongs to no client", "invalid_token")
     if facility_codes is None:  # a client without a benhan profile reaches no facility's records
         facilities: frozenset[str] | None = frozenset()
     else:
         facilities = None if all_facilities else frozenset(str(facility_codes).split())
-    return Actor("client", str(client_id), str(name or client_id), token_scopes, facilities)
+    return Actor("client", str(client_id), str(name or client_id), token_scopes, facilities), expires
 
 
 def _staff_actor(user: Any) -> Actor:

@@ -17,19 +17,20 @@ from django.db import connection
 
 from benhan.fhir.models import ResourceRow
 
-from . import matchers
+from . import matchers, special, terminology
 from .dates import ms_to_datetime, parse_range
 from .definitions import ROW_PARAMS, UNSUPPORTED, SearchParam, params_for, resource_types
 from .errors import SearchParamError, malformed, unknown, unsupported
 from .indexer import TABLES, composite_key
 from .params import Criterion, parse_name, split_unescaped, unescape
+from .terminology import Terminology, TerminologyError
 from .values import split_reference
 
 RESOURCE_TABLE = ResourceRow._meta.db_table
 
 MODIFIERS = {
     "string": {"exact", "contains", "missing"},
-    "token": {"not", "text", "of-type", "missing"},
+    "token": {"not", "text", "of-type", "missing", "in", "not-in", "below", "above"},
     "reference": {"identifier", "missing"},
     "date": {"missing"},
     "number": {"missing"},
@@ -37,7 +38,7 @@ MODIFIERS = {
     "uri": {"below", "above", "missing"},
     "composite": set(),
 }
-# Defined by FHIR, needing terminology services this server does not run.
+# Token modifiers answered from the ValueSets and CodeSystems stored here (terminology.py).
 TERMINOLOGY_MODIFIERS = {"in", "not-in", "below", "above"}
 
 
@@ -53,6 +54,13 @@ class Compiler:
         self.tenants = tenants
         self.base_url = base_url.rstrip("/")
         self._n = 0
+        self._terminology: Terminology | None = None
+
+    @property
+    def terminology(self) -> Terminology:
+        if self._terminology is None:
+            self._terminology = Terminology(self.tenants)
+        return self._terminology
 
     # --- helpers ---------------------------------------------------------------------------------
     def _alias(self, stem: str = "i") -> str:
@@ -89,6 +97,9 @@ class Compiler:
             return self._has(rtype, c, alias, nested)
         if c.code in ROW_PARAMS:
             return self._row_param(rtype, c, alias)
+        if c.code in special.TEXT_PARAMS or (c.code == special.NEAR and rtype == "Location"):
+            ids = self.special_ids(rtype, c, nested)
+            return Cond(f"{alias}.resource_id IN ({ids.sql})", ids.params)
         param = self.lookup(rtype, c)
         if c.chain:
             return self._chain(rtype, param, c, alias)
@@ -97,7 +108,7 @@ class Compiler:
         if not c.values or all(v == "" for v in c.values):
             raise malformed(c.raw, "", "a value is required")
         ids = self.matching_ids(rtype, param, c, nested)
-        negate = c.modifier == "not"
+        negate = c.modifier in ("not", "not-in")
         return Cond(f"{alias}.resource_id {'NOT IN' if negate else 'IN'} ({ids.sql})", ids.params)
 
     def matching_ids(self, rtype: str, param: SearchParam, c: Criterion, nested: bool) -> Cond:
@@ -106,8 +117,6 @@ class Compiler:
         if mod and mod not in MODIFIERS.get(kind, set()):
             if kind == "reference" and mod in resource_types():
                 pass
-            elif mod in TERMINOLOGY_MODIFIERS:
-                raise unsupported(c.raw, f"the modifier ':{mod}' needs terminology services, which are not available")
             else:
                 raise SearchParamError(c.raw, f"the modifier ':{mod}' is not valid for {kind} parameter '{c.code}'")
         if kind == "composite":
@@ -118,12 +127,46 @@ class Compiler:
         if kind == "reference" and mod == "identifier":
             code, kind = f"{param.code}:identifier", "token"
             mod = ""
+        if kind == "token" and mod in TERMINOLOGY_MODIFIERS:
+            return self._index_ids(kind, rtype, code, *self._terminology_sql(c), nested)
         wheres, params = [], []
         for value in c.values:
             sql, p = self.value_sql(kind, c.raw, mod if mod != "not" else "", value, param)
             wheres.append(f"({sql})")
             params.extend(p)
         return self._index_ids(kind, rtype, code, " OR ".join(wheres), params, nested)
+
+    def special_ids(self, rtype: str, c: Criterion, nested: bool) -> Cond:
+        """Subquery of the ids of `rtype` resources matching `_text`, `_content` or `near` (special.py)."""
+        if c.code not in params_for(rtype):
+            raise unknown(c.raw, rtype)
+        if not c.values or all(v == "" for v in c.values):
+            raise malformed(c.raw, "", "a value is required")
+        kind = "position" if c.code == special.NEAR else "text"
+        match = special.near_match if kind == "position" else special.text_match
+        wheres, params = [], []
+        for value in c.values:
+            sql, p = match(c.raw, "{a}", c.modifier, value)
+            wheres.append(f"({sql})")
+            params.extend(p)
+        return self._index_ids(kind, rtype, c.code, " OR ".join(wheres), params, nested)
+
+    def _terminology_sql(self, c: Criterion) -> tuple[str, list[Any]]:
+        """Token rows whose (system, code) lies in the value sets (`:in`, `:not-in`) or the
+        hierarchy (`:below`, `:above`) the values name, expanded from stored resources."""
+        codes: set[tuple[str, str]] = set()
+        for value in c.values:
+            try:
+                if c.modifier in ("in", "not-in"):
+                    codes |= self.terminology.expand(unescape(value))
+                    continue
+                parts = [unescape(p) for p in split_unescaped(value, "|")]
+                if len(parts) != 2 or not parts[0] or not parts[1]:
+                    raise malformed(c.raw, value, f"':{c.modifier}' takes system|code")
+                codes |= self.terminology.subsumption(parts[0], parts[1], below=c.modifier == "below")
+            except TerminologyError as exc:
+                raise SearchParamError(c.raw, str(exc)) from exc
+        return terminology.codes_sql("{a}", codes)
 
     def value_sql(self, kind: str, raw: str, mod: str, value: str, param: SearchParam, a: str = "{a}") -> tuple[str, list[Any]]:
         if kind == "string":

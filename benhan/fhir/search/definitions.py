@@ -22,12 +22,9 @@ _TABLE = Path(__file__).parent / "definitions" / "search_params.json"
 ROW_PARAMS = {"_id": "token", "_lastUpdated": "date"}
 # Defined by R4 but not offered here; a search naming them gets a clear 400 (or a lenient warning).
 UNSUPPORTED = {
-    "_text": "full-text search of the narrative is not supported",
-    "_content": "full-text search of the whole resource is not supported",
     "_query": "named queries are not supported",
     "_filter": "the _filter parameter is not supported",
     "_list": "the _list parameter is not supported",
-    "near": "geographic 'near' search is not supported",
 }
 
 

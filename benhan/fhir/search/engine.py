@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_COUNT = 20
 MAX_COUNT = 1000
 COUNT_BOUND = 1000  # without _total, matches are counted up to this many
+WINDOW_ROWS = 4000  # rows in row order a default-order page is first looked for in (see _window_page)
 _SALT = "benhan.fhir.search.page"
 
 
@@ -241,14 +242,17 @@ class _Search:
         if self.rtype:
             return self.compiler.criterion(self.rtype, c, "r")
         # Across all types only the common parameters apply; they are indexed under each type.
-        if c.code not in ("_id", "_lastUpdated", "_tag", "_profile", "_security", "_source") and c.has is None:
+        if c.code not in ("_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_content") \
+                and c.has is None:
             from .errors import unknown
 
             raise unknown(c.raw, None)
         if c.code in ("_id", "_lastUpdated"):
             return self.compiler.criterion("Resource", c, "r")
-        param = self.compiler.lookup("Patient", c)
-        ids = self.compiler.matching_ids("Patient", param, c, nested=False)
+        if c.code == "_content":
+            ids = self.compiler.special_ids("Patient", c, nested=False)
+        else:
+            ids = self.compiler.matching_ids("Patient", self.compiler.lookup("Patient", c), c, nested=False)
         # The subquery is typed to Patient; make it follow the outer row's type instead.
         sql = ids.sql.replace(".resource_type = %s", ".resource_type = r.resource_type", 1)
         return Cond(f"r.resource_id IN ({sql})", [p for i, p in enumerate(ids.params) if i != 0])
@@ -276,6 +280,7 @@ class _Search:
             count_only = ctl.summary == "count" or ctl.count == 0
             total = page.get("t")
             rows: list[tuple[Any, ...]] = []
+            capped: int | None = None  # matches counted up to COUNT_BOUND + 1 while finding the page
             has_more = False
             reverse = "b" in page
             if not count_only:
@@ -288,7 +293,16 @@ class _Search:
                 order, oparams = sorting.order_by(keys, reverse=reverse)
                 key_cols = "".join(f", {k.sql}" for k in keys)
                 key_params: list[Any] = [p for k in keys for p in k.params]
-                if self.filtered:
+                window = None
+                if self.filtered and len(keys) == 1:
+                    window, capped = self._capped_page(cursor, where_sql, where_params, keyset, kparams, order,
+                                                       oparams, snapshot_col, ctl.count + 1)
+                    if window is None:
+                        window = self._window_page(cursor, where_sql, where_params, keyset, kparams, order, oparams,
+                                                   snapshot, snapshot_col, ctl.count + 1)
+                if window is not None:
+                    pass
+                elif self.filtered:
                     # With criteria, the matches are found first (a materialised CTE the planner cannot
                     # fold into an ORDER BY ... LIMIT walk of the whole table), the page is chosen
                     # from their narrow rows, and only its rows' JSON is read: the cost follows the
@@ -314,7 +328,7 @@ class _Search:
                         f" ORDER BY {order} LIMIT %s",
                         [*key_params, *where_params, *kparams, *oparams, ctl.count + 1],
                     )
-                rows = list(cursor.fetchall())
+                rows = list(window if window is not None else cursor.fetchall())
                 if snapshot is None:
                     snapshot = rows[0][-1] if rows else 0
                 has_more = len(rows) > ctl.count
@@ -322,7 +336,9 @@ class _Search:
                 if reverse:
                     rows.reverse()
             if total is None and ctl.total != "none" and not page:
-                if not count_only and not has_more:
+                if capped is not None and (capped <= COUNT_BOUND or ctl.total == "bounded"):
+                    total = capped if capped <= COUNT_BOUND else None
+                elif not count_only and not has_more:
                     total = len(rows)
                 else:
                     total = self._count(cursor, where_sql, where_params, "accurate" if count_only else ctl.total)
@@ -353,6 +369,56 @@ class _Search:
         if count_only:
             result.entries = []
         return result
+
+    @staticmethod
+    def _capped_page(cursor: Any, where_sql: str, where_params: list[Any], keyset: str, kparams: list[Any],
+                     order: str, oparams: list[Any], snapshot_col: str,
+                     limit: int) -> tuple[list[tuple[Any, ...]] | None, int]:
+        """The page in row order from at most COUNT_BOUND + 1 matches, and how many there were.
+
+        Most searches (a patient's records, an identifier, a name) match fewer: then the page and
+        the bounded total come from one statement. With more, the page is found by _window_page."""
+        cursor.execute(
+            f"WITH m AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE {where_sql} LIMIT %s),"
+            f" p AS (SELECT r.id FROM m r WHERE 1 = 1{keyset} ORDER BY {order} LIMIT %s)"
+            f" SELECT q.*, c.n FROM (SELECT COUNT(*) AS n FROM m) c LEFT JOIN"
+            f" (SELECT f.resource_type, f.resource_id, f.version_id, f.last_updated, f.tenant, f.content, f.id"
+            f"{snapshot_col} FROM p JOIN {RESOURCE_TABLE} f ON f.id = p.id) q ON 1 = 1",
+            [*where_params, COUNT_BOUND + 1, *kparams, *oparams, limit],
+        )
+        rows = cursor.fetchall()
+        matched = int(rows[0][-1])  # one row at least: the count joins an empty page too
+        if matched > COUNT_BOUND:
+            return None, matched
+        page = sorted((row[:-1] for row in rows if row[6] is not None), key=lambda row: row[6],
+                      reverse=order.endswith("DESC"))
+        return page, matched
+
+    @staticmethod
+    def _window_page(cursor: Any, where_sql: str, where_params: list[Any], keyset: str, kparams: list[Any],
+                     order: str, oparams: list[Any], snapshot: int | None, snapshot_col: str,
+                     limit: int) -> list[tuple[Any, ...]] | None:
+        """A page in row order read from the next WINDOW_ROWS rows of the table, or None when they
+        hold fewer matches than the page needs (the caller then finds all matches and sorts them).
+
+        For a broad search (every active condition of a province) this reads a few thousand
+        consecutive rows instead of looking up every match's row id: the criteria's subqueries are
+        hashed from the index alone, and the walk stops at the window's end. Only for the default
+        order (row id), where the window's rows are exactly the next candidates."""
+        bound, bparams = ("", []) if snapshot is None else (" AND r.id <= %s", [snapshot])
+        # The window carries every column the criteria read, so matches need no second look-up.
+        cursor.execute(
+            f"WITH w AS MATERIALIZED (SELECT r.id, r.resource_type, r.resource_id, r.deleted, r.tenant,"
+            f" r.last_updated FROM {RESOURCE_TABLE} r WHERE 1 = 1{bound}{keyset} ORDER BY {order} LIMIT %s),"
+            f" p AS (SELECT r.id FROM w r WHERE {where_sql} ORDER BY {order} LIMIT %s)"
+            f" SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content, r.id"
+            f"{snapshot_col}, (SELECT COUNT(*) FROM w) FROM p JOIN {RESOURCE_TABLE} r ON r.id = p.id ORDER BY {order}",
+            [*bparams, *kparams, *oparams, WINDOW_ROWS, *where_params, *oparams, limit, *oparams],
+        )
+        rows = cursor.fetchall()
+        if len(rows) < limit and (not rows or rows[0][-1] >= WINDOW_ROWS):
+            return None  # the window was full but held too few matches (or none at all)
+        return [row[:-1] for row in rows]
 
     @staticmethod
     def _count(cursor: Any, where_sql: str, where_params: list[Any], mode: str) -> int | None:

@@ -16,7 +16,8 @@ from django.db import connection
 from benhan.fhir import bulkinsert
 from benhan.fhir.store import Stored
 
-from .definitions import SearchParam, indexed_params
+from . import special
+from .definitions import indexed_params
 from .models import INDEX_MODELS
 from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
 
@@ -29,6 +30,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "number": _COMMON + ("value",),
     "quantity": _COMMON + ("value", "system", "code", "unit"),
     "uri": _COMMON + ("value",),
+    "text": _COMMON + ("value",),
+    "position": _COMMON + ("lat", "long", "x", "y", "z"),
 }
 TABLES = {kind: model._meta.db_table for kind, model in INDEX_MODELS.items()}
 
@@ -40,41 +43,58 @@ def composite_key(code: str, index: int) -> str:
     return f"{code}#{index}"
 
 
-def _add_values(rows: Rows, prefix: tuple[str, str, str, str, int], kind: str, value: Any) -> None:
-    rtype, rid, code, tenant, grp = prefix
-    for typed in EXTRACTORS[kind](value):
-        rows[kind].append((*prefix, *typed))
-    if kind == "token":
-        for typed in identifier_type_values(value):
-            rows["token"].append((rtype, rid, f"{code}:of-type", tenant, grp, *typed))
-    elif kind == "reference":
-        for typed in reference_identifier_values(value):
-            rows["token"].append((rtype, rid, f"{code}:identifier", tenant, grp, *typed))
+# Typed values already extracted from an element of the resource being indexed, by (kind, id): the
+# composites take the same code and value elements again (Observation has eight composites). The
+# element itself is kept in the entry, so its id cannot be reused while the memo lives.
+Memo = dict[tuple[str, int], tuple[Any, list[tuple[Any, ...]]]]
 
 
-def _index_param(rows: Rows, param: SearchParam, resource: dict[str, Any], rid: str, tenant: str) -> None:
-    assert param.expression is not None
-    rtype = resource["resourceType"]
-    elements = param.expression(resource)
-    if param.type == "composite":
-        for grp, element in enumerate(elements, start=1):
-            for i, comp in enumerate(param.components):
-                for value in comp.expression(element) if isinstance(element, dict) else ():
-                    _add_values(rows, (rtype, rid, composite_key(param.code, i), tenant, grp), comp.type, value)
-        return
-    prefix = (rtype, rid, param.code, tenant, 0)
-    for value in elements:
-        _add_values(rows, prefix, param.type, value)
+def _add_values(rows: Rows, memo: Memo, kind: str, value: Any, rtype: str, rid: str, code: str, tenant: str,
+                grp: int) -> None:
+    if type(value) is dict:
+        hit = memo.get((kind, id(value)))
+        if hit is None:
+            hit = memo[(kind, id(value))] = (value, EXTRACTORS[kind](value))
+        typed_rows = hit[1]
+    else:
+        typed_rows = EXTRACTORS[kind](value)
+    out = rows[kind]
+    for typed in typed_rows:
+        out.append((rtype, rid, code, tenant, grp, *typed))
+    # The only values with extra token rows: an Identifier with a type, a Reference with an identifier.
+    if type(value) is dict:
+        if kind == "token" and "type" in value:
+            rows["token"].extend((rtype, rid, f"{code}:of-type", tenant, grp, *typed)
+                                 for typed in identifier_type_values(value))
+        elif kind == "reference" and "identifier" in value:
+            rows["token"].extend((rtype, rid, f"{code}:identifier", tenant, grp, *typed)
+                                 for typed in reference_identifier_values(value))
 
 
 def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
-    """Every index row of one resource, by table kind."""
+    """Every index row of one resource, by table kind (the import's hot path: measured in
+    benchmarks/ingest.py, so it avoids per-value work it can share)."""
     rows: Rows = defaultdict(list)
+    memo: Memo = {}
+    rtype = resource["resourceType"]
     present = resource.keys()
-    for param in indexed_params(resource["resourceType"]):
+    for param in indexed_params(rtype):
         if param.roots is not None and param.roots.isdisjoint(present):
             continue
-        _index_param(rows, param, resource, resource_id, tenant)
+        assert param.expression is not None
+        elements = param.expression(resource)
+        if param.type == "composite":
+            for grp, element in enumerate(elements, start=1):
+                if not isinstance(element, dict):
+                    continue
+                for i, comp in enumerate(param.components):
+                    key = composite_key(param.code, i)
+                    for value in comp.expression(element):
+                        _add_values(rows, memo, comp.type, value, rtype, resource_id, key, tenant, grp)
+            continue
+        for value in elements:
+            _add_values(rows, memo, param.type, value, rtype, resource_id, param.code, tenant, 0)
+    special.add_rows(rows, resource, resource_id, tenant)
     return rows
 
 

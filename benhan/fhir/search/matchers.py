@@ -94,7 +94,9 @@ def date_range_match(low: str, high: str, prefix: str, rng: tuple[int, int], now
     """A stored range [low, high] against the query range, by prefix (R4 search, 'date')."""
     ql, qh = rng
     if prefix == "eq":
-        return f"{low} >= %s AND {high} <= %s", [ql, qh]
+        # `low <= qh` follows from the others (low <= high); it bounds the (low, ...) index range,
+        # which otherwise runs from ql to the end of time and made PostgreSQL scan the table.
+        return f"{low} >= %s AND {low} <= %s AND {high} <= %s", [ql, qh, qh]
     if prefix == "ne":
         return f"({low} < %s OR {high} > %s)", [ql, qh]
     if prefix == "gt":

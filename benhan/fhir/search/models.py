@@ -118,6 +118,38 @@ class UriIndex(_IndexRow):
         ]
 
 
+class TextIndex(_IndexRow):
+    """`_text` (narrative) and `_content` (every human-readable string) of one resource, as its
+    distinct folded words, each preceded by a space, so a word prefix is `LIKE '% word%'`."""
+
+    value = models.TextField()
+
+    class Meta:
+        db_table = "fhir_search_text"
+        indexes = [
+            models.Index(fields=["resource_type", "param", "resource_id"], name="fhir_sx_type"),
+            models.Index(fields=["resource_id"], name="fhir_sx_res"),
+        ]
+
+
+class PositionIndex(_IndexRow):
+    """A geographic position (Location.position, for `near`): degrees, and the point on the unit
+    sphere (x, y, z), so a great-circle distance test is plain arithmetic on both databases."""
+
+    lat = models.FloatField()
+    long = models.FloatField()
+    x = models.FloatField()
+    y = models.FloatField()
+    z = models.FloatField()
+
+    class Meta:
+        db_table = "fhir_search_position"
+        indexes = [
+            models.Index(fields=["resource_type", "param", "lat", "resource_id"], name="fhir_sp_lat"),
+            models.Index(fields=["resource_id"], name="fhir_sp_res"),
+        ]
+
+
 INDEX_MODELS: dict[str, type[_IndexRow]] = {
     "string": StringIndex,
     "token": TokenIndex,
@@ -126,4 +158,6 @@ INDEX_MODELS: dict[str, type[_IndexRow]] = {
     "number": NumberIndex,
     "quantity": QuantityIndex,
     "uri": UriIndex,
+    "text": TextIndex,
+    "position": PositionIndex,
 }

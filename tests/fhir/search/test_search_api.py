@@ -79,9 +79,9 @@ def test_choice_elements_are_kept_by_their_base_name(repo: Repository, bundle: B
 @pytest.mark.parametrize(("query", "name"), [
     ("shoe-size=42", "shoe-size"),
     ("name:fuzzy=x", "name:fuzzy"),
-    ("_text=x", "_text"),
-    ("_content=x", "_content"),
-    ("code:in=http://vs", "code:in"),
+    ("_text:exact=x", "_text:exact"),
+    ("_content=%20", "_content"),
+    ("code:in=http://vs", "code:in"),  # no such ValueSet stored: never an empty answer
     ("_summary=maybe", "_summary"),
     ("_total=all", "_total"),
 ])
@@ -94,10 +94,10 @@ def test_unknown_or_unsupported_parameters_are_a_400_naming_them(repo: Repositor
     assert exc.value.issues[0].expression == (name,)
 
 
-def test_near_is_reported_as_unsupported(repo: Repository, find: Find) -> None:
+def test_near_on_a_type_without_it_is_unknown(repo: Repository, find: Find) -> None:
     with pytest.raises(FhirError) as exc:
-        find("Location", "near=10.8|106.6|5|km")
-    assert "not supported" in str(exc.value)
+        find("Patient", "near=10.8|106.6|5|km")
+    assert exc.value.status == 400 and exc.value.issues[0].expression == ("near",)
 
 
 def test_lenient_handling_ignores_unknown_parameters_and_reports_them(repo: Repository, bundle: Bundle) -> None:
@@ -210,3 +210,14 @@ def test_type_narrows_a_search_across_types(repo: Repository, find: Find) -> Non
     with pytest.raises(FhirError) as exc:
         find(None, "_type=Shoe")
     assert exc.value.issues[0].expression == ("_type",)
+
+
+def test_capability_statement_lists_text_content_and_near_but_not_what_is_refused(db: None) -> None:
+    from benhan.fhir.capability import capability_statement
+
+    rest = capability_statement("http://test/fhir")["rest"][0]
+    by_type = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
+    assert {"_text", "_content"} <= by_type["Condition"]
+    assert "near" in by_type["Location"]
+    assert "_content" in by_type["Bundle"] and "_text" not in by_type["Bundle"]
+    assert not {"_filter", "_query", "_list"} & by_type["Patient"]

@@ -147,3 +147,55 @@ def test_without_total_a_broad_search_is_counted_only_up_to_a_bound(repo: Reposi
     assert bundle("Patient", "_count=2&family=x&_id=p0,p1,p2")["total"] == 3
     assert bundle("Patient", "_count=2&_total=accurate")["total"] == 5
     assert bundle("Patient", "_summary=count")["total"] == 5
+
+
+def _all_pages(repo: Repository, query: list[tuple[str, str]]) -> tuple[list[str], list[str], Any]:
+    """Ids page by page forwards, then backwards from the last page through the previous links."""
+    forward: list[str] = []
+    result = search(repo, "Patient", query, base_url=BASE)
+    first_total = result.total
+    pages = [result]
+    while result.next_link:
+        result = search(repo, "Patient", parse_qsl(urlsplit(result.next_link).query), base_url=BASE)
+        pages.append(result)
+    for p in pages:
+        forward += [e.id for e in p.matches]
+    backward: list[str] = []
+    result = pages[-1]
+    while result.previous_link:
+        result = search(repo, "Patient", parse_qsl(urlsplit(result.previous_link).query), base_url=BASE)
+        backward = [e.id for e in result.matches] + backward
+    return forward, backward + [e.id for e in pages[-1].matches], first_total
+
+
+@pytest.mark.parametrize(("window", "sparse"), [(5, False), (5, True), (1000, False)])
+def test_broad_searches_page_alike_through_the_row_window_or_all_matches(
+        repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int, sparse: bool) -> None:
+    from benhan.fhir.search import engine
+
+    # Few matches count as "broad" here, so the window path and its fall-back both run.
+    monkeypatch.setattr(engine, "COUNT_BOUND", 3)
+    monkeypatch.setattr(engine, "WINDOW_ROWS", window)
+    found: list[bool] = []
+    real = engine._Search._window_page
+
+    def spy(*args: Any) -> Any:
+        page = real(*args)
+        found.append(page is not None)
+        return page
+
+    monkeypatch.setattr(engine._Search, "_window_page", staticmethod(spy))
+    expected = []
+    for _ in range(14):
+        expected.append(_patient(repo, "Nguyễn", "1980"))
+        if sparse:  # matches far apart: a window of 5 rows never holds a page
+            for _ in range(6):
+                _patient(repo, "Trần", "1990")
+    forward, backward, total = _all_pages(repo, [("family", "nguyen"), ("_count", "4")])
+    assert forward == expected and backward == expected
+    assert any(found) != sparse  # the window held the pages, or (sparse) never did
+    assert total is None  # more than the bound: not counted
+    _, _, exact = _all_pages(repo, [("family", "nguyen"), ("_count", "4"), ("_total", "accurate")])
+    assert exact == 14
+    few, _, counted = _all_pages(repo, [("family", "nguyen"), ("_id", ",".join(expected[:3])), ("_count", "2")])
+    assert few == expected[:3] and counted == 3

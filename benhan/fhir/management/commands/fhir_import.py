@@ -77,7 +77,8 @@ class Command(BaseCommand):
     def print_timings(self, report: Report) -> None:
         from benhan.fhir.store import listener_seconds
 
-        self.stdout.write(f"timings (s): wall {report.seconds:.2f}, CPU of the import processes {report.cpu_seconds:.2f}")
+        self.stdout.write(f"timings (s): wall {report.seconds:.2f}, CPU of the import processes {report.cpu_seconds:.2f}"
+                          f", of their database backends {report.db_cpu_seconds:.2f}")
         for phase, seconds in report.phases.items():
             self.stdout.write(f"  {phase:<58} {seconds:8.2f}")
         for name, seconds in sorted(listener_seconds.items(), key=lambda kv: -kv[1]):
