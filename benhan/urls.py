@@ -9,6 +9,7 @@ urlpatterns = [
     path("oauth2/", include("benhan.accounts.oauth_urls")),
     # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
     path("ui/lich-hen/", include("benhan.booking.urls")),
+    path("ui/bhyt/", include("benhan.insurance.urls")),
     path("ui/", include("benhan.accounts.urls")),
     path("ui/", include("benhan.facilities.urls")),
     path("ui/", include("benhan.vn.urls")),
@@ -20,7 +21,6 @@ urlpatterns = [
     path("", include("benhan.questions.urls")),
     path("", include("benhan.feedback.urls")),
     path("app/", include("benhan.portal.urls")),
-    path("insurance/", include("benhan.insurance.urls")),
     path("reports/", include("benhan.reports.urls")),
     path("", include("benhan.core.urls")),
 ]

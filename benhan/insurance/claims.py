@@ -88,12 +88,17 @@ def _signing_material(signer: User) -> tuple[object, list[object]]:
     return digest_signer.key, [digest_signer.certificate, *digest_signer.chain]
 
 
-def export_batch(facility: Facility, start: date, end: date, signer: User) -> Batch:
-    """Every ready (or rejected and regenerated) claim of the period in one signed GIAMDINHHS envelope."""
-    claims = list(Claim.objects.filter(
+def export_batch(facility: Facility, start: date, end: date, signer: User,
+                 ma_lks: Sequence[str] | None = None) -> Batch:
+    """Every ready (or rejected and regenerated) claim of the period in one signed GIAMDINHHS envelope
+    (only the named ones when `ma_lks` is given: a single claim sent again)."""
+    qs = Claim.objects.filter(
         facility=facility.code, status__in=[Claim.Status.READY, Claim.Status.REJECTED],
         period_end__date__gte=start, period_end__date__lte=end,
-    ).order_by("period_end", "ma_lk"))
+    )
+    if ma_lks is not None:
+        qs = qs.filter(ma_lk__in=list(ma_lks))
+    claims = list(qs.order_by("period_end", "ma_lk"))
     if not claims:
         raise ClaimError("không có hồ sơ nào sẵn sàng trong khoảng thời gian đã chọn")
     key, chain = _signing_material(signer)
