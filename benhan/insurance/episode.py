@@ -25,6 +25,15 @@ class Episode:
     notes: list[JSON] = field(default_factory=list)  # DocumentReferences (clinical notes)
     compositions: list[JSON] = field(default_factory=list)  # discharge summaries
     appointments: list[JSON] = field(default_factory=list)  # re-examination appointments made at this visit
+    referrals: list[JSON] = field(default_factory=list)  # referral ServiceRequests (benhan.exchange.referral)
+
+
+REFERRAL_CATEGORY = ("http://snomed.info/sct", "3457005")
+
+
+def is_referral(request: JSON) -> bool:
+    return any((c.get("system"), c.get("code")) == REFERRAL_CATEGORY
+               for cat in request.get("category") or () for c in cat.get("coding") or ())
 
 
 def _all(repo: Repository, resource_type: str, params: list[tuple[str, str]]) -> list[JSON]:
@@ -59,6 +68,8 @@ def load_episode(repo: Repository, encounter_id: str) -> Episode:
             created = appt.get("created", "")
             if created >= period["start"] and (not period.get("end") or created <= period["end"]):
                 appointments.append(appt)
+    requests = [s for s in _all(repo, "ServiceRequest", [("encounter", enc)])
+                if s.get("status") not in ("revoked", "entered-in-error")]
     return Episode(
         encounter=encounter,
         patient=patient,
@@ -66,8 +77,8 @@ def load_episode(repo: Repository, encounter_id: str) -> Episode:
         conditions=[by_id[i] for i in condition_ids if i in by_id],
         medications=[m for m in _all(repo, "MedicationRequest", [("encounter", enc)])
                      if m.get("status") not in ("cancelled", "entered-in-error")],
-        services=[s for s in _all(repo, "ServiceRequest", [("encounter", enc)])
-                  if s.get("status") not in ("revoked", "entered-in-error")],
+        services=[s for s in requests if not is_referral(s)],
+        referrals=[s for s in requests if is_referral(s)],
         observations=_all(repo, "Observation", [("encounter", enc)]),
         notes=_all(repo, "DocumentReference", [("encounter", enc)]),
         compositions=_all(repo, "Composition", [("encounter", enc)]),
