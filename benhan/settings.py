@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "benhan.feedback",
     "benhan.smart",
     "benhan.subscriptions",
+    "benhan.province",
 ]
 
 MIDDLEWARE = [

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("benhan.feedback.urls")),
     path("app/", include("benhan.portal.urls")),
     path("reports/", include("benhan.reports.urls")),
+    path("province/", include("benhan.province.urls")),
     path("", include("benhan.core.urls")),
 ]
