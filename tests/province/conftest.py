@@ -13,6 +13,10 @@ HUB, CENTER, HOSPITAL, OTHER_PROVINCE = "79000", "79001", "79002", "01001"
 
 @pytest.fixture
 def cloud(db: None, settings: Any, tmp_path: Path) -> dict[str, Any]:
+    return build_cloud(settings, tmp_path)
+
+
+def build_cloud(settings: Any, tmp_path: Path) -> dict[str, Any]:
     from django.utils import timezone
 
     from benhan.accounts.models import Facility
