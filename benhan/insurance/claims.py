@@ -18,9 +18,9 @@ from benhan.accounts.models import Facility, User
 from benhan.fhir.repository import Repository
 
 from . import envelope
-from .builder import build_claim
-from .catalogs import CATALOGS, PRICES, facility_info
-from .checks import check_claim
+from .builder import FacilityInfo, PriceBook, build_claim
+from .catalogs import CATALOGS, PRICES, facility_info, remembered_catalogs, remembered_prices
+from .checks import Catalogs, check_claim
 from .envelope import Dossier
 from .episode import load_episode
 from .models import Claim
@@ -37,18 +37,38 @@ def head_of_unit(facility: Facility) -> str:
     return getattr(settings, "BHYT_HEAD_OF_UNIT", {}).get(facility.code, "")
 
 
-def generate(repo: Repository, encounter_id: str) -> Claim:
-    """Build and check the claim of one finished encounter; store its tables and what is wrong or missing."""
-    facility = Facility.objects.filter(code=repo.facility).first()
+@dataclass(frozen=True)
+class ClaimContext:
+    """What every claim of a batch shares: the facility, its catalog codes, and catalog lookups."""
+
+    facility: Facility
+    info: FacilityInfo
+    prices: PriceBook
+    catalogs: Catalogs
+
+
+def claim_context(facility_code: str, *, batch: bool = False) -> ClaimContext:
+    """The facility's context; `batch` remembers catalog lookups across the claims of one run."""
+    facility = Facility.objects.filter(code=facility_code).first()
     if facility is None:
-        raise ClaimError(f"không tìm thấy cơ sở {repo.facility}")
+        raise ClaimError(f"không tìm thấy cơ sở {facility_code}")
+    return ClaimContext(facility, facility_info(facility, head_of_unit(facility)),
+                        remembered_prices() if batch else PRICES, remembered_catalogs() if batch else CATALOGS)
+
+
+def generate(repo: Repository, encounter_id: str, context: ClaimContext | None = None) -> Claim:
+    """Build and check the claim of one finished encounter; store its tables and what is wrong or missing."""
+    context = context or claim_context(repo.facility)
+    facility = context.facility
+    if facility.code != repo.facility:
+        raise ClaimError("hồ sơ và cơ sở không khớp")
     with transaction.atomic():  # one commit for the episode's reads and their audit rows
         episode = load_episode(repo, encounter_id)
     if episode.encounter.get("status") != "finished":
         raise ClaimError("chỉ lập hồ sơ thanh toán cho lượt khám đã kết thúc")
-    draft = build_claim(episode, facility_info(facility, head_of_unit(facility)), PRICES)
+    draft = build_claim(episode, context.info, context.prices)
     problems = [f"Thiếu: {m}" for m in draft.missing]
-    problems += [str(p) for p in check_claim(draft.tables, CATALOGS)]
+    problems += [str(p) for p in check_claim(draft.tables, context.catalogs)]
     if draft.missing:
         status = Claim.Status.INCOMPLETE
     elif problems:

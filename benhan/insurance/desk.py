@@ -16,7 +16,7 @@ from benhan.clinical.views.present import patient_summary
 from benhan.fhir.repository import Repository
 from benhan.fhir.search import search
 
-from .claims import ClaimError, generate
+from .claims import ClaimError, claim_context, generate
 from .episode import JSON
 from .models import Claim
 from .values import parse_fhir_datetime
@@ -90,9 +90,10 @@ def generate_many(repo: Repository, encounter_ids: list[str]) -> tuple[Counter[s
     """Generate each claim; returns counts by status and the Vietnamese errors of those that could not be made."""
     counts: Counter[str] = Counter()
     errors: list[str] = []
+    context = claim_context(repo.facility, batch=True)
     for encounter_id in encounter_ids:
         try:
-            counts[generate(repo, encounter_id).status] += 1
+            counts[generate(repo, encounter_id, context).status] += 1
         except ClaimError as exc:
             errors.append(f"{encounter_id}: {exc}")
     return counts, errors
