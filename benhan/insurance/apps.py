@@ -9,5 +9,9 @@ class InsuranceConfig(AppConfig):
 
     def ready(self) -> None:
         from benhan.accounts.navigation import NavItem, register
+        from benhan.facilities.demo import register_step
+
+        from .demo import load_insurance_desk
 
         register(NavItem("bhyt:claims", _("Hồ sơ BHYT"), roles=("insurance",), accesskey="y", order=60))
+        register_step("insurance-desk", load_insurance_desk, after="signing-keys")
