@@ -19,6 +19,7 @@ from benhan.documents.signing.keys import SigningError
 from benhan.fhir.errors import FhirError
 
 from . import claims, desk
+from .builder import CATEGORY_EXTENSION, RESULT_EXTENSION
 from .claims import RESULT_CODES, Batch, ClaimError
 from .models import Claim
 from .portal import PortalError, configured_portal
@@ -148,8 +149,6 @@ def claim_view(request: HttpRequest, ma_lk: str) -> HttpResponse:
     repo = repository_for_request(request)
     encounter = repo.read("Encounter", claim.encounter_id).json()
     facts = {e.get("url"): (e.get("valueCoding") or {}).get("code", "") for e in encounter.get("extension") or ()}
-    from .builder import CATEGORY_EXTENSION, RESULT_EXTENSION
-
     specs = table_specs(claim.version)
     shown = []
     for name, rows in claim.tables.items():

@@ -17,7 +17,7 @@ class ProvinceConfig(AppConfig):
 
         register(NavItem("province:dashboard", _("Tổng hợp toàn tỉnh"), roles=("province",), order=71))
         register(NavItem("province:assessment", _("Tự đánh giá BAĐT"), roles=("facility_admin",), order=72))
-        register_step("emr-self-assessment", load_self_assessments, after="staff")
+        register_step("emr-self-assessment", load_self_assessments, after="directory")
         # Every deployment (migrate) books the periodic report if a hub is configured: the job then
         # books its own next run, so the schedule survives restarts without a separate scheduler.
         post_migrate.connect(reporting.schedule_after_migrate, sender=self)

@@ -14,7 +14,7 @@ from benhan.accounts.decorators import role_required
 from benhan.accounts.models import Facility, User
 from benhan.reports import exports
 from benhan.reports.figures import Figure, last_months
-from benhan.reports.views import _present
+from benhan.reports.views import present_figure
 
 from . import overview
 from .criteria import CRITERIA, clean, status_of
@@ -44,7 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "province": province, "province_name": overview.province_name(province) if province else "",
         "provinces": overview.province_totals(overview.facility_rows()),
         "rows": rows, "totals": totals, "live": live, "count": len(rows),
-        "figures": [_present(f) for f in _figures(province)],
+        "figures": [present_figure(f) for f in _figures(province)],
         "criteria": CRITERIA, "statuses": EmrStatus,
     })
 
