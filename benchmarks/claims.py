@@ -7,8 +7,9 @@ var/ with --sqlite), a facility with catalogs, a doctor with a certificate from 
 and `--visits` finished outpatient visits in the shape the clinical workflows write (encounter,
 two diagnoses, a lab order with two results, a prescription, a re-exam appointment). Then:
 
-1. claim generation (record → tables → checks → stored claim), claims/s,
-   next to the baseline: one raw SQL SELECT of the same visits' resource rows;
+1. claim generation (record → tables → checks → stored claim), claims/s, SQL queries and FHIR
+   searches per claim: one at a time (a sample), then the month as a batch (shared facility context,
+   remembered catalog lookups), next to the baseline: one raw SQL SELECT of the same visits' rows;
 2. the month's signed GIAMDINHHS envelope (XMLDSig RSA-SHA256), claims/s,
    next to the baseline: one raw RSA-SHA256 signature over the envelope bytes.
 """
@@ -93,18 +94,20 @@ def run(visits: int) -> None:
             encounter_ids += [make_visit(repo, i) for i in range(first, min(first + 50, visits))]
     print(f"  {visits / (time.perf_counter() - t0):,.0f} visits/s written (setup, not measured)")
 
-    t0 = time.perf_counter()
-    statuses: dict[str, int] = {}
+    # Per-claim cost first (each claim looks its facility and catalogs up afresh, as a lone `generate`
+    # does), on a sample; then the whole month as the desk and `benhan bhyt generate` run it: one
+    # context per batch, catalog lookups remembered. Queries and FHIR searches are counted per claim.
+    sample = encounter_ids[: min(100, visits)]
+    lone_s, lone_queries, lone_searches, _st = measure(repo, sample, batch=False)
+    print(f"claim generation, one at a time: {len(sample) / lone_s:,.1f} claims/s "
+          f"({lone_queries:.1f} SQL queries, {lone_searches:.1f} FHIR searches per claim; sample of {len(sample)})")
     profile = os.environ.get("BENHAN_BENCH_PROFILE")
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
         profiler.enable()
-    for encounter_id in encounter_ids:
-        claim = claims.generate(repo, encounter_id)
-        statuses[claim.status] = statuses.get(claim.status, 0) + 1
-    generate_s = time.perf_counter() - t0
+    generate_s, queries, searches, statuses = measure(repo, encounter_ids, batch=True)
     if profile:
         import pstats
 
@@ -115,7 +118,8 @@ def run(visits: int) -> None:
         cur.execute("SELECT content FROM fhir_resource WHERE tenant = %s", [facility.code])
         rows = cur.fetchall()
     raw_s = time.perf_counter() - t0
-    print(f"claim generation: {visits / generate_s:,.1f} claims/s ({generate_s * 1000 / visits:.1f} ms each) {statuses}")
+    print(f"claim generation, batch: {visits / generate_s:,.1f} claims/s ({generate_s * 1000 / visits:.1f} ms each, "
+          f"{queries:.1f} SQL queries, {searches:.1f} FHIR searches per claim) {statuses}")
     print(f"  baseline, raw SELECT of all {len(rows):,} resource rows of those visits: {raw_s * 1000:.0f} ms "
           f"({visits / raw_s:,.0f} visits/s)")
 
@@ -138,6 +142,36 @@ def run(visits: int) -> None:
           f"{len(batch.claims) / sign_s:,.0f} claims/s")
     print(f"  baseline, one raw RSA-SHA256 signature over the same bytes: {raw_sign_s * 1000:.1f} ms")
     print(f"ready claims: {Claim.objects.filter(status=Claim.Status.READY).count()}")
+
+
+def measure(repo, encounter_ids: list[str], *, batch: bool) -> tuple[float, float, float, dict[str, int]]:  # type: ignore[no-untyped-def]
+    """Seconds for generating these claims, with SQL queries and FHIR searches per claim."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benhan.insurance import claims, episode
+
+    searches = [0]
+    real_search = episode.search
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        searches[0] += 1
+        return real_search(*args, **kwargs)
+
+    episode.search = counting  # type: ignore[assignment]
+    statuses: dict[str, int] = {}
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            t0 = time.perf_counter()
+            context = claims.claim_context(repo.facility, batch=True) if batch else None
+            for encounter_id in encounter_ids:
+                claim = claims.generate(repo, encounter_id, context)
+                statuses[claim.status] = statuses.get(claim.status, 0) + 1
+            elapsed = time.perf_counter() - t0
+    finally:
+        episode.search = real_search  # type: ignore[assignment]
+    n = len(encounter_ids)
+    return elapsed, len(captured.captured_queries) / n, searches[0] / n, statuses
 
 
 def make_visit(repo, i: int) -> str:  # type: ignore[no-untyped-def]

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "benhan.subscriptions",
     "benhan.notifications",
     "benhan.sharing",
+    "benhan.province",
 ]
 
 MIDDLEWARE = [

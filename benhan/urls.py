@@ -9,6 +9,7 @@ urlpatterns = [
     path("oauth2/", include("benhan.accounts.oauth_urls")),
     # Login, staff, facility structure and catalog pages; clinical pages share the /ui/ prefix.
     path("ui/lich-hen/", include("benhan.booking.urls")),
+    path("ui/bhyt/", include("benhan.insurance.urls")),
     path("ui/", include("benhan.accounts.urls")),
     path("ui/", include("benhan.facilities.urls")),
     path("ui/", include("benhan.vn.urls")),
@@ -22,7 +23,7 @@ urlpatterns = [
     path("", include("benhan.notifications.urls")),
     path("", include("benhan.sharing.urls")),
     path("app/", include("benhan.portal.urls")),
-    path("insurance/", include("benhan.insurance.urls")),
     path("reports/", include("benhan.reports.urls")),
+    path("province/", include("benhan.province.urls")),
     path("", include("benhan.core.urls")),
 ]

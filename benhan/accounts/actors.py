@@ -66,6 +66,8 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
         "user/Patient.read", "user/Encounter.read", "user/Communication.*", "user/CommunicationRequest.*",
         "user/Task.*", "user/QuestionnaireResponse.read", "user/Organization.read", "user/AuditEvent.read",
     ),
+    # The insurance desk reads the record a claim is built from and records the claim facts on the Encounter.
+    Role.INSURANCE: ("user/*.read", "user/Encounter.write"),
     # The provincial Department of Health oversees: it reads every facility, writes nothing clinical.
     Role.PROVINCE: ("user/*.read",),
 }

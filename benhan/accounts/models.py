@@ -52,6 +52,7 @@ class User(AbstractUser):
         PHARMACIST = "pharmacist", _("Dược sĩ")
         FACILITY_ADMIN = "facility_admin", _("Quản trị cơ sở")
         QUALITY = "quality", _("Quản lý chất lượng")
+        INSURANCE = "insurance", _("Giám định BHYT")
         PROVINCE = "province", _("Sở Y tế")
 
     facility = models.ForeignKey(Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")

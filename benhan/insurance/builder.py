@@ -16,6 +16,7 @@ from decimal import Decimal
 from .episode import JSON, Episode
 from .pricing import LinePayment, line_payment
 from .spec import BENEFIT_SHARE, LOAI_KCB_INPATIENT
+from .spec import tables as table_specs
 from .values import SEX, money, number, parse_fhir_datetime, xml_birth, xml_date, xml_instant
 
 CCCD_SYSTEM = "http://fhir.hl7.org.vn/core/sid/cccd"
@@ -405,6 +406,52 @@ class _Builder:
             "MA_TTDV": xml1["MA_TTDV"], "NGAY_CT": xml7[0]["NGAY_CT"] if xml7 else xml_date(self.end),
         }]
 
+    def referral(self) -> tuple[JSON, JSON | None] | None:
+        """The episode's referral out (the latest) and its paper, the Composition written with it."""
+        if not self.ep.referrals:
+            return None
+        request = max(self.ep.referrals, key=lambda r: r.get("authoredOn", ""))
+        papers = [c for c in self.ep.compositions if _code(c.get("type"), "http://loinc.org")[0] == REFERRAL_PAPER]
+        paper = next((c for c in papers if c.get("date") == request.get("authoredOn")),
+                     max(papers, key=lambda c: c.get("date", "")) if papers else None)
+        return request, paper
+
+    @staticmethod
+    def destination(request: JSON) -> str:
+        ident = ((request.get("performer") or [{}])[0].get("identifier") or {})
+        return str(ident.get("value", "")) if ident.get("system") == CSKCB_SYSTEM else ""
+
+    def xml13(self, xml1: dict[str, str], request: JSON, paper: JSON | None) -> list[dict[str, str]]:
+        """The referral paper (giấy chuyển cơ sở) from the referral's ServiceRequest and its signed Composition."""
+        if paper is None:
+            self.need("giấy chuyển cơ sở KCB (bản đã ký của lượt chuyển)")
+        sections = _sections(paper or {})
+        reason = _code({"coding": [c for r in request.get("reasonCode") or () for c in r.get("coding") or ()]},
+                       REFERRAL_REASON_SYSTEM)[0]
+        if not reason:
+            self.need("mã lý do chuyển cơ sở (MA_LYDO_CT)")
+        destination = self.destination(request)
+        if not destination:
+            self.need("mã cơ sở nhận người bệnh chuyển đến (MA_CSKCB_DEN)")
+        transport, _sep, escort = _nth(sections, "74213-0").partition("\n")
+        escort_name, _c, escort_title = escort.partition(",")
+        row = {
+            "MA_LK": self.ma_lk, "SO_HOSO": xml1["MA_HSBA"], "SO_CHUYENTUYEN": _identifier(request, REFERRAL_ID_SYSTEM)[:50],
+            "MA_CSKCB": self.facility.code, "MA_CSKCB_DI": self.facility.code, "MA_CSKCB_DEN": destination,
+            "MA_NOI_DI": self.facility.code, "MA_NOI_DEN": destination,
+            **{k: xml1[k] for k in ("HO_TEN", "NGAY_SINH", "GIOI_TINH", "DIA_CHI", "MA_THE_BHYT", "GT_THE_DEN",
+                                    "NGAY_VAO", "NGAY_VAO_NOI_TRU", "NGAY_RA", "CHAN_DOAN_RV", "MA_BENH_CHINH",
+                                    "MA_BENH_KT", "MA_TTDV")},
+            "DAU_HIEU_LS": _nth(sections, "10210-3"), "QT_BENHLY": _nth(sections, "10164-2"),
+            "TOMTAT_KQ": _nth(sections, "30954-2"), "PP_DIEUTRI": _nth(sections, "18776-5"),
+            "PP_DIEU_TRI": _nth(sections, "18776-5"), "TINH_TRANG_CT": _nth(sections, "8716-3"),
+            "MA_LOAI_RV": "2", "MA_LYDO_CT": reason, "HUONG_DIEU_TRI": _nth(sections, "18776-5", 1),
+            "PHUONGTIEN_VC": transport.strip(), "HOTEN_NGUOI_HT": escort_name.strip(),
+            "CHUCDANH_NGUOI_HT": escort_title.strip(), "MA_BAC_SI": self.doctor(request.get("requester")),
+        }
+        fields = table_specs()["XML13"].fields  # 4750 and 3176 name the two facilities differently
+        return [{k: v for k, v in row.items() if k in fields}]
+
     def xml14(self, xml1: dict[str, str]) -> list[dict[str, str]]:
         appt = self.ep.appointments[0]
         doctor = next((p.get("actor") for p in appt.get("participant") or ()
@@ -419,6 +466,26 @@ class _Builder:
             "MA_DOITUONG_KCB": xml1["MA_DOITUONG_KCB"], "MA_BAC_SI": self.doctor(doctor) if doctor else self._no_doctor(),
             "MA_TTDV": xml1["MA_TTDV"], "NGAY_CT": xml_date(appt.get("created")),
         }]
+
+
+# The referral paper's sections (benhan.exchange.referral) by LOINC code; a code used twice is told apart by order.
+REFERRAL_PAPER = "57133-1"
+REFERRAL_REASON_SYSTEM = "https://benhan.vn/fhir/CodeSystem/ly-do-chuyen-co-so"
+REFERRAL_ID_SYSTEM = "https://benhan.vn/fhir/sid/ma-chuyen-co-so"
+CSKCB_SYSTEM = "http://fhir.hl7.org.vn/core/sid/ma-cskcb"
+
+
+def _sections(composition: JSON) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for section in composition.get("section") or ():
+        code = _code(section.get("code"), "http://loinc.org")[0]
+        out.setdefault(code, []).append(_plain((section.get("text") or {}).get("div", "")))
+    return out
+
+
+def _nth(sections: dict[str, list[str]], code: str, n: int = 0) -> str:
+    texts = sections.get(code) or []
+    return texts[n] if len(texts) > n else ""
 
 
 def _plain(div: str) -> str:
@@ -442,6 +509,11 @@ def build_claim(ep: Episode, facility: FacilityInfo, prices: PriceBook) -> Claim
         if xml7:
             tables["XML7"] = xml7
         tables["XML8"] = b.xml8(xml1, xml7, xml4)
+    referral = b.referral()
+    if referral is not None:
+        xml13 = b.xml13(xml1, *referral)
+        tables["XML13"] = xml13
+        xml1["MA_NOI_DEN"] = b.destination(referral[0])
     if ep.appointments:
         tables["XML14"] = b.xml14(xml1)
     return ClaimDraft(b.ma_lk, tables, b.missing, b.total, b.fund)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from benhan.accounts.models import Facility, User
 from benhan.facilities.models import Department, Room
@@ -64,3 +65,16 @@ def facility_info(facility: Facility, head_code: str = "") -> FacilityInfo:
         .values_list("practitioner_id", "licence_number")
     )
     return FacilityInfo(facility.code, departments, practitioners, head_code)
+
+
+def remembered_prices() -> PriceBook:
+    """The price book with each lookup remembered: for one batch of claims, where the same few drugs and
+    services come back in every claim (a fresh one per batch, so a catalog change shows in the next)."""
+    return PriceBook(drug=lru_cache(maxsize=None)(_drug), service=lru_cache(maxsize=None)(_service),
+                     exam_service=lru_cache(maxsize=1)(PRICES.exam_service),
+                     bed_service=lru_cache(maxsize=1)(PRICES.bed_service))
+
+
+def remembered_catalogs() -> Catalogs:
+    return Catalogs(icd10=lru_cache(maxsize=None)(CATALOGS.icd10), drug=lru_cache(maxsize=None)(CATALOGS.drug),
+                    service=lru_cache(maxsize=None)(CATALOGS.service))

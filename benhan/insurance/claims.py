@@ -18,9 +18,9 @@ from benhan.accounts.models import Facility, User
 from benhan.fhir.repository import Repository
 
 from . import envelope
-from .builder import build_claim
-from .catalogs import CATALOGS, PRICES, facility_info
-from .checks import check_claim
+from .builder import FacilityInfo, PriceBook, build_claim
+from .catalogs import CATALOGS, PRICES, facility_info, remembered_catalogs, remembered_prices
+from .checks import Catalogs, check_claim
 from .envelope import Dossier
 from .episode import load_episode
 from .models import Claim
@@ -37,18 +37,38 @@ def head_of_unit(facility: Facility) -> str:
     return getattr(settings, "BHYT_HEAD_OF_UNIT", {}).get(facility.code, "")
 
 
-def generate(repo: Repository, encounter_id: str) -> Claim:
-    """Build and check the claim of one finished encounter; store its tables and what is wrong or missing."""
-    facility = Facility.objects.filter(code=repo.facility).first()
+@dataclass(frozen=True)
+class ClaimContext:
+    """What every claim of a batch shares: the facility, its catalog codes, and catalog lookups."""
+
+    facility: Facility
+    info: FacilityInfo
+    prices: PriceBook
+    catalogs: Catalogs
+
+
+def claim_context(facility_code: str, *, batch: bool = False) -> ClaimContext:
+    """The facility's context; `batch` remembers catalog lookups across the claims of one run."""
+    facility = Facility.objects.filter(code=facility_code).first()
     if facility is None:
-        raise ClaimError(f"không tìm thấy cơ sở {repo.facility}")
+        raise ClaimError(f"không tìm thấy cơ sở {facility_code}")
+    return ClaimContext(facility, facility_info(facility, head_of_unit(facility)),
+                        remembered_prices() if batch else PRICES, remembered_catalogs() if batch else CATALOGS)
+
+
+def generate(repo: Repository, encounter_id: str, context: ClaimContext | None = None) -> Claim:
+    """Build and check the claim of one finished encounter; store its tables and what is wrong or missing."""
+    context = context or claim_context(repo.facility)
+    facility = context.facility
+    if facility.code != repo.facility:
+        raise ClaimError("hồ sơ và cơ sở không khớp")
     with transaction.atomic():  # one commit for the episode's reads and their audit rows
         episode = load_episode(repo, encounter_id)
     if episode.encounter.get("status") != "finished":
         raise ClaimError("chỉ lập hồ sơ thanh toán cho lượt khám đã kết thúc")
-    draft = build_claim(episode, facility_info(facility, head_of_unit(facility)), PRICES)
+    draft = build_claim(episode, context.info, context.prices)
     problems = [f"Thiếu: {m}" for m in draft.missing]
-    problems += [str(p) for p in check_claim(draft.tables, CATALOGS)]
+    problems += [str(p) for p in check_claim(draft.tables, context.catalogs)]
     if draft.missing:
         status = Claim.Status.INCOMPLETE
     elif problems:
@@ -88,12 +108,17 @@ def _signing_material(signer: User) -> tuple[object, list[object]]:
     return digest_signer.key, [digest_signer.certificate, *digest_signer.chain]
 
 
-def export_batch(facility: Facility, start: date, end: date, signer: User) -> Batch:
-    """Every ready (or rejected and regenerated) claim of the period in one signed GIAMDINHHS envelope."""
-    claims = list(Claim.objects.filter(
+def export_batch(facility: Facility, start: date, end: date, signer: User,
+                 ma_lks: Sequence[str] | None = None) -> Batch:
+    """Every ready (or rejected and regenerated) claim of the period in one signed GIAMDINHHS envelope
+    (only the named ones when `ma_lks` is given: a single claim sent again)."""
+    qs = Claim.objects.filter(
         facility=facility.code, status__in=[Claim.Status.READY, Claim.Status.REJECTED],
         period_end__date__gte=start, period_end__date__lte=end,
-    ).order_by("period_end", "ma_lk"))
+    )
+    if ma_lks is not None:
+        qs = qs.filter(ma_lk__in=list(ma_lks))
+    claims = list(qs.order_by("period_end", "ma_lk"))
     if not claims:
         raise ClaimError("không có hồ sơ nào sẵn sàng trong khoảng thời gian đã chọn")
     key, chain = _signing_material(signer)

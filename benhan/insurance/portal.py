@@ -120,3 +120,18 @@ class BhxhPortalClient:
             raise PortalError(body.get("thongDiep") or f"cổng BHXH trả lỗi {response.status_code}", code=code,
                               retryable=response.status_code in RETRYABLE_STATUS)
         return SubmissionReceipt(code, str(body.get("maGiaoDich", "")), str(body.get("thongDiep", "")))
+
+
+def configured_portal(facility_code: str) -> BhxhPortalClient | None:
+    """The portal client for a facility from settings (`BHXH_PORTAL_URL`, `BHXH_PORTAL_USERNAMES`) and the
+    password from the environment (`BENHAN_BHXH_PASSWORD`, never in the repository); None when unset."""
+    import os
+
+    from django.conf import settings
+
+    url = getattr(settings, "BHXH_PORTAL_URL", "")
+    username = getattr(settings, "BHXH_PORTAL_USERNAMES", {}).get(facility_code, "")
+    password = os.environ.get("BENHAN_BHXH_PASSWORD", "")
+    if not (url and username and password):
+        return None
+    return BhxhPortalClient(url, username, password, version=getattr(settings, "BHYT_XML_VERSION", "3176"))

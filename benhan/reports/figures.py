@@ -342,6 +342,56 @@ def online_booking(facility: str, months: list[Month]) -> Figure:
     )
 
 
+# (7) Patients' questions and feedback, with response times -------------------------------------
+
+
+def _response_figure(key: str, title: str | Promise, description: str | Promise,
+                     moments: Iterable[tuple[datetime, datetime | None]], months: list[Month]) -> Figure:
+    hours: dict[Month, list[float]] = defaultdict(list)
+    received: dict[Month, int] = defaultdict(int)
+    for sent, answered in moments:
+        month = month_of(sent)
+        received[month] += 1
+        if answered is not None:
+            hours[month].append((answered - sent).total_seconds() / 3600)
+    rows: list[dict[str, Value]] = [
+        {"month": m.label, "received": received[m], "answered": len(hours[m]),
+         "median_hours": _round(percentile(hours[m], 50)), "p90_hours": _round(percentile(hours[m], 90))}
+        for m in months
+    ]
+    return Figure(
+        key, title, description,
+        [Column("month", _("Tháng"), MONTH), Column("received", _("Nhận được"), COUNT),
+         Column("answered", _("Đã trả lời"), COUNT), Column("median_hours", _("Thời gian trả lời trung vị (giờ)"), HOURS),
+         Column("p90_hours", _("Bách phân vị 90 (giờ)"), HOURS)],
+        rows, "received",
+    )
+
+
+def questions(facility: str, months: list[Month]) -> Figure:
+    """Patients' questions to the doctor (benhan.questions) by month sent; hours to the first answer."""
+    from benhan.questions.models import Question
+
+    start, end = _bounds(months)
+    return _response_figure(
+        "questions", _("Câu hỏi của người bệnh cho bác sĩ"),
+        _("Câu hỏi người bệnh gửi qua ứng dụng theo tháng gửi; thời gian từ lúc gửi đến câu trả lời đầu tiên."),
+        Question.objects.filter(facility=facility, created__gte=start, created__lt=end)
+        .values_list("created", "first_answer_at"), months)
+
+
+def feedback(facility: str, months: list[Month]) -> Figure:
+    """Patients' feedback (benhan.feedback) by month sent; hours to the first response."""
+    from benhan.feedback.models import Feedback
+
+    start, end = _bounds(months)
+    return _response_figure(
+        "feedback", _("Phản ánh, góp ý và thời gian phản hồi"),
+        _("Phản ánh, góp ý của người bệnh theo tháng gửi; thời gian từ lúc gửi đến phản hồi đầu tiên."),
+        Feedback.objects.filter(facility=facility, created__gte=start, created__lt=end)
+        .values_list("created", "responded_at"), months)
+
+
 # The province's overview: every facility side by side ------------------------------------------
 
 
@@ -394,12 +444,7 @@ def not_available(key: str, title: str | Promise, why: str | Promise) -> Figure:
 
 
 def missing_figures() -> list[Figure]:
-    return [
-        not_available("questions", _("Câu hỏi của người bệnh cho bác sĩ"),
-                      _("Chức năng hỏi bác sĩ chưa lưu dữ liệu trong benhan.")),
-        not_available("feedback", _("Phản ánh, góp ý và thời gian phản hồi"),
-                      _("Chức năng phản ánh, góp ý chưa lưu dữ liệu trong benhan.")),
-    ]
+    return []  # questions and feedback have their data since benhan.questions and benhan.feedback landed
 
 
 FIGURES = {
@@ -409,6 +454,8 @@ FIGURES = {
     "referrals": referrals,
     "claims": claims,
     "booking": online_booking,
+    "questions": questions,
+    "feedback": feedback,
 }
 
 

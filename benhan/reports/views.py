@@ -83,7 +83,7 @@ def _figure(facility: Facility, key: str) -> Figure:
     return compute(facility.code, last_months())
 
 
-def _present(figure: Figure) -> dict[str, object]:
+def present_figure(figure: Figure) -> dict[str, object]:
     chart_column = next((c for c in figure.columns if c.key == figure.chart_column), Column("", "", COUNT))
     return {
         "figure": figure,
@@ -99,7 +99,7 @@ def _present(figure: Figure) -> dict[str, object]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     facility = chosen_facility(request)
     months = last_months()
-    figures = [_present(compute(facility.code, months)) for compute in FIGURES.values()]
+    figures = [present_figure(compute(facility.code, months)) for compute in FIGURES.values()]
     facilities = facilities_for(request.user)  # type: ignore[arg-type]
     overview = province_overview([(f.code, f.name) for f in facilities], months) if len(facilities) > 1 else []
     return render(request, "reports/dashboard.html", {

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from benhan.accounts.models import Facility, User
-from benhan.clinical.workflows.orders import enter_lab_results, place_orders
-from benhan.clinical.workflows.prescriptions import Line, prescribe
-from benhan.clinical.workflows.visits import conclude_visit, set_diagnoses, start_outpatient_visit
+from benhan.accounts.models import Facility
 from benhan.documents.pki.trust import trust_roots
-from benhan.facilities.models import Department, Room
-from benhan.fhir.repository import Repository
 from benhan.insurance import claims, envelope
 from benhan.insurance.models import Claim
 from benhan.insurance.portal import BhxhPortalClient, PortalError
 from benhan.insurance.spec import tables
 from benhan.insurance.standin import PortalStandIn, PortalState
-from benhan.vn.models import Drug, TechnicalService
-from tests.clinical.helpers import new_patient
-
-CARD = "GD4797912345678"
-
-
-@pytest.fixture
-def priced(catalogs: None, wards: None, facility: Facility) -> None:
-    TechnicalService.objects.create(code="02.1896", name="Khám Nội", bhyt_group="13", unit="lần",
-                                    price=Decimal(38700), bhyt_price=Decimal(38700))
-    TechnicalService.objects.filter(code="XN-SHM").update(price=Decimal(120000), bhyt_price=Decimal(100000))
-    Drug.objects.filter(code="AMLO5").update(price=Decimal(1250), bhyt_group="4", bid_info="2025.G1.N4")
-    Department.objects.filter(facility=facility, code="KB").update(bhyt_code="K01")
-    Room.objects.create(department=Department.objects.get(facility=facility, code="KB"), code="PK1", name="Phòng khám Nội")
-
-
-def _visit(repo: Repository, doctor_user: User) -> str:
-    patient = new_patient(repo, address="Số 12 đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh", bhyt=CARD, bhyt_valid_from="01/01/2026", bhyt_valid_to="31/12/2026")
-    visit = start_outpatient_visit(repo, patient["id"], "PK1", "Phòng khám Nội", reason="Đau đầu, chóng mặt")
-    encounter_id = visit.encounter["id"]
-    set_diagnoses(repo, encounter_id, "I10", ["E11"])
-    order = place_orders(repo, encounter_id, ["XN-SHM"])[0]
-    enter_lab_results(repo, order["id"], {"GLU": "7.2", "CRE": "90"})
-    prescribe(repo, encounter_id, [Line(drug_code="AMLO5", dose="1", times_per_day="1", days="30", route="oral")])
-    conclude_visit(repo, doctor_user, encounter_id, "home", "Tăng huyết áp, tái khám sau 1 tháng")
-    return encounter_id
-
-
-@pytest.fixture
-def claim_ready(priced: None, signing_doctor: User, settings: Any) -> tuple[Repository, str]:
-    signing_doctor.practitioner_id = "bs-lan"
-    signing_doctor.save()
-    settings.BHYT_HEAD_OF_UNIT = {"79001": "000001/HCM-CCHN"}
-    from benhan.accounts.actors import actor_for_user
-
-    repo = Repository(actor_for_user(signing_doctor), "79001")
-    encounter_id = _visit(repo, signing_doctor)
-    return repo, encounter_id
+from tests.insurance.conftest import CARD
+from tests.insurance.conftest import leaf_certificate as _leaf
 
 
 def test_a_finished_visit_lacking_insurance_facts_is_incomplete_with_the_list_of_what_is_missing(claim_ready) -> None:  # type: ignore[no-untyped-def]
@@ -117,13 +75,6 @@ def test_ready_claims_are_signed_sent_and_tracked_and_a_refusal_can_be_resent(cl
     assert claim.status == Claim.Status.ACCEPTED and claim.transaction_id == "GD00000001" and claim.attempts == 2
     with pytest.raises(claims.ClaimError):
         claims.generate(repo, encounter_id)  # an accepted claim is not regenerated
-
-
-def _leaf(user: User):  # type: ignore[no-untyped-def]
-    from benhan.documents.pki.certs import load_pem_chain
-    from benhan.documents.signing.credentials import active_credential
-
-    return load_pem_chain(active_credential(user).certificate_pem)[0]
 
 
 def test_the_bhyt_command_generates_exports_and_submits_a_month(claim_ready, signing_doctor, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

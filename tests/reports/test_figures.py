@@ -159,10 +159,24 @@ def test_claims_are_counted_by_status_with_their_totals_in_dong(facility: Facili
     assert sum(int(r["claims"]) for r in figure.rows) == 3
 
 
-def test_figures_without_a_source_say_there_is_no_data_and_carry_no_numbers() -> None:
-    for figure in missing_figures():
-        assert not figure.available and figure.rows == []
-    assert {f.key for f in missing_figures()} == {"questions", "feedback"}
+def test_questions_and_feedback_count_by_month_sent_with_hours_to_the_first_answer(db: None) -> None:
+    from benhan.feedback.models import Feedback
+    from benhan.questions.models import Question
+    from benhan.reports.figures import feedback, questions
+
+    now = timezone.now()
+    sent = now - timedelta(hours=10)
+    for answered in (sent + timedelta(hours=2), sent + timedelta(hours=6), None):
+        Question.objects.create(facility=FACILITY, patient_id="p", created=sent, due=sent + timedelta(hours=24),
+                                first_answer_at=answered)
+    Question.objects.create(facility="79002", patient_id="p", created=sent, due=sent)  # another facility
+    Feedback.objects.create(facility=FACILITY, category=Feedback.Category.values[0], rating=4, text="Tốt",
+                            created=sent, responded_at=sent + timedelta(hours=3))
+    asked = _row(questions(FACILITY, last_months()), sent)
+    assert (asked["received"], asked["answered"], asked["median_hours"]) == (3, 2, 4.0)
+    told = _row(feedback(FACILITY, last_months()), sent)
+    assert (told["received"], told["answered"], told["median_hours"]) == (1, 1, 3.0)
+    assert missing_figures() == []
 
 
 def test_the_province_overview_puts_each_facility_side_by_side(doctor_repo: Repository,

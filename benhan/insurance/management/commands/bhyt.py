@@ -75,9 +75,10 @@ class Command(BaseCommand):
             params.append(("date", f"le{_day(opts['end']).isoformat()}"))
         result = search(repo, "Encounter", params, base_url="")
         counts: dict[str, int] = {}
+        context = claims.claim_context(facility.code, batch=True)
         for entry in result.matches:
             try:
-                claim = claims.generate(repo, entry.id)
+                claim = claims.generate(repo, entry.id, context)
             except ClaimError as exc:
                 self.stderr.write(f"{entry.id}: {exc}")
                 continue
