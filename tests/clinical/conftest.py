@@ -69,8 +69,13 @@ def doctor_repo(doctor: User, catalogs: None) -> Repository:
 
 
 @pytest.fixture
-def technician_repo(facility: Facility, catalogs: None) -> Repository:
-    return Repository(actor_for_user(_user(facility, "ktv.minh", User.Role.TECHNICIAN)), FACILITY)
+def technician(facility: Facility) -> User:
+    return _user(facility, "ktv.minh", User.Role.TECHNICIAN, first="Minh", last="Lê Văn", licence="004567/HCM-CCHN")
+
+
+@pytest.fixture
+def technician_repo(technician: User, catalogs: None) -> Repository:
+    return Repository(actor_for_user(technician), FACILITY)
 
 
 @pytest.fixture
@@ -89,6 +94,15 @@ def signing_doctor(doctor: User, settings: Any, tmp_path: Path) -> User:
     init_facility_ca(doctor.facility)
     issue_user_certificate(doctor)
     return doctor
+
+
+@pytest.fixture
+def signing_technician(technician: User, signing_doctor: User) -> User:
+    """The imaging technician with a certificate from the same facility CA."""
+    from benhan.documents.pki.authority import issue_user_certificate
+
+    issue_user_certificate(technician)
+    return technician
 
 
 @pytest.fixture(autouse=True)

@@ -119,3 +119,37 @@ def test_a_referral_runs_the_exchange_hooks_inside_the_conclusion(doctor_repo: R
         conclude_visit(doctor_repo, signing_doctor, encounter["id"], "referral", "Chuyển tuyến")
     conclude_visit(doctor_repo, signing_doctor, encounter["id"], "referral", "Chuyển", referral_reason="Cần chụp CT")
     assert seen == [(encounter["id"], "Cần chụp CT")]
+
+
+def test_an_imaging_report_is_signed_by_the_technician_who_read_it_and_verifies(
+        doctor_repo: Repository, technician_repo: Repository, signing_technician: User) -> None:
+    from benhan.clinical.workflows.orders import awaiting_signature, enter_imaging_report
+    from benhan.documents import signed_pdf
+
+    encounter = _visit(doctor_repo)
+    (xray,) = place_orders(doctor_repo, encounter["id"], ["CDHA-XQ"], note="Ho kéo dài 3 tuần")
+    report = enter_imaging_report(technician_repo, xray["id"], "Bóng tim không to. Hai phế trường sáng.",
+                                  "Phổi bình thường")
+    assert [r["id"] for r in awaiting_signature(technician_repo)] == [report["id"]]
+    document = sign_report(technician_repo, signing_technician, report["id"])
+    assert document.kind == "imaging_report"
+    assert technician_repo.read("DiagnosticReport", report["id"]).json()["status"] == "final"
+    assert awaiting_signature(technician_repo) == []
+    result = verify(doctor_repo, document)
+    assert result.ok, result.problems
+    assert kind_of(signed_documents(doctor_repo, encounter["id"])[0]) == "imaging_report"
+    pdf = signed_pdf(doctor_repo, document)
+    assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf
+    with pytest.raises(ClinicalError, match="đã được duyệt"):
+        sign_report(technician_repo, signing_technician, report["id"])
+
+
+def test_a_technician_cannot_approve_a_lab_report(doctor_repo: Repository, technician_repo: Repository,
+                                                  signing_technician: User) -> None:
+    encounter = _visit(doctor_repo)
+    (order,) = place_orders(doctor_repo, encounter["id"], ["XN-SHM"])
+    report = enter_lab_results(technician_repo, order["id"], {"GLU": "5,1"})
+    with pytest.raises(ClinicalError, match="bác sĩ duyệt"):
+        sign_report(technician_repo, signing_technician, report["id"])
+    assert technician_repo.read("DiagnosticReport", report["id"]).json()["status"] == "preliminary"
+    assert not SignedDocument.objects.exists()

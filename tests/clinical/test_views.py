@@ -108,3 +108,33 @@ def test_the_clinic_page_lists_todays_queue_and_calling_opens_the_next_visit(cli
     assert called.status_code == 302 and "/ui/luot-kham/" in called["Location"]
     search = client.get("/ui/nguoi-benh/", {"q": "pham thi"}).content.decode()
     assert "Phạm Thị Bích" in search and "Lê Văn An" not in search
+
+
+def test_the_technician_enters_an_imaging_report_and_signs_it_from_the_worklist(  # type: ignore[no-untyped-def]
+        client_for, doctor_repo, signing_technician: User) -> None:
+    from benhan.clinical.workflows.orders import place_orders
+    from benhan.clinical.workflows.visits import start_outpatient_visit
+    from benhan.documents.models import SignedDocument
+
+    from .helpers import new_patient
+
+    patient = new_patient(doctor_repo)
+    encounter = start_outpatient_visit(doctor_repo, patient["id"], "P101").encounter
+    (xray,) = place_orders(doctor_repo, encounter["id"], ["CDHA-XQ"])
+    client = client_for(signing_technician)
+    refused = client.post(f"/ui/can-lam-sang/{xray['id']}/ket-qua/", {"findings": "Bóng tim không to.", "conclusion": ""})
+    assert refused.status_code == 400 and "Chưa nhập kết luận." in refused.content.decode()
+    assert not ResourceRow.objects.filter(resource_type="DiagnosticReport").exists()
+    assert client.post(f"/ui/can-lam-sang/{xray['id']}/ket-qua/",
+                       {"findings": "Bóng tim không to.", "conclusion": "Phổi bình thường"}).status_code == 302
+    worklist = client.get("/ui/can-lam-sang/?loai=imaging").content.decode()
+    assert "Kết quả chờ duyệt và ký" in worklist and "Duyệt và ký số" in worklist
+    report_id = ResourceRow.objects.get(resource_type="DiagnosticReport").resource_id
+    signed = client.post(f"/ui/ket-qua/{report_id}/ky/", {"next": "/ui/can-lam-sang/?loai=imaging"})
+    assert signed.status_code == 302 and signed["Location"] == "/ui/can-lam-sang/?loai=imaging"
+    document = SignedDocument.objects.get(kind="imaging_report")
+    assert "Không có phiếu kết quả chờ ký." in client.get("/ui/can-lam-sang/").content.decode()
+    page = client.get(f"/ui/luot-kham/{encounter['id']}/").content.decode()
+    assert "PHIẾU KẾT QUẢ CHẨN ĐOÁN HÌNH ẢNH" in page and "Bóng tim không to." in page
+    verification = client.get(f"/documents/{document.pk}/verify")
+    assert verification.status_code == 200 and "Lê Văn Minh" in verification.content.decode()

@@ -108,6 +108,25 @@ def test_the_lab_report_shows_reference_ranges_and_flags_abnormal_results() -> N
     assert "Glucose máu tăng." in text
 
 
+def test_the_imaging_report_shows_the_order_findings_and_conclusion() -> None:
+    import base64
+
+    findings = "Bóng tim không to.\nHai phế trường sáng, không thấy tổn thương khu trú."
+    report = {"resourceType": "DiagnosticReport", "code": {"text": "Chụp X-quang ngực thẳng"},
+              "effectiveDateTime": "2026-11-25T09:40:00+07:00", "issued": "2026-11-25T10:05:00+07:00",
+              "presentedForm": [{"contentType": "text/plain; charset=utf-8",
+                                 "data": base64.b64encode(findings.encode()).decode()}],
+              "conclusion": "Hình ảnh X-quang ngực bình thường."}
+    request = {"resourceType": "ServiceRequest", "authoredOn": "2026-11-25T09:00:00+07:00",
+               "requester": {"display": "Trần Thị Lan"}, "note": [{"text": "Ho kéo dài 3 tuần"}]}
+    ctx = contexts.imaging_report_context(PATIENT, report, request, facility=FACILITY)
+    assert ctx["findings"] == findings
+    text = common_checks("imaging_report", render_pdf("imaging_report", ctx))
+    assert "Chụp X-quang ngực thẳng" in text and "Ho kéo dài 3 tuần" in text and "Trần Thị Lan" in text
+    assert "Hai phế trường sáng" in text and "Hình ảnh X-quang ngực bình thường." in text
+    assert "09:40 25/11/2026" in text
+
+
 def test_the_discharge_paper_shows_admission_discharge_and_outcome() -> None:
     ctx = contexts.discharge_context(PATIENT, ENCOUNTER, CONDITIONS, facility=FACILITY,
                                      extra={"treatment": "Nội khoa", "head_of_unit": "Phạm Văn Đức"})

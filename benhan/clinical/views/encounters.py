@@ -14,6 +14,8 @@ from benhan.accounts.decorators import role_required
 from benhan.facilities.models import Bed, Department
 from benhan.fhir.repository import Repository
 
+from benhan.documents.pdf.contexts import presented_text
+
 from .. import catalogs
 from ..eprescription import gateway_from_settings
 from ..errors import ClinicalError
@@ -70,6 +72,7 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
             "category": orders.category_of(request),
             "report": report and {
                 "id": report["id"], "status": report.get("status"), "conclusion": report.get("conclusion", ""),
+                "findings": presented_text(report), "signers": orders.SIGNERS.get(orders.report_section(report), ()),
                 "results": [observation_row(results_by_id[r["reference"].split("/", 1)[1]]) for r in report.get("result", [])
                             if r["reference"].split("/", 1)[1] in results_by_id],
             },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from benhan.accounts.decorators import role_required
+from benhan.accounts.models import User
+from benhan.fhir.repository import Repository
 
 from .. import catalogs
 from ..errors import ClinicalError
 from ..workflows import orders
 from ..workflows.common import load, subject_id
 from .common import RESULTS, post, repo_for, staff
-from .present import concept_text, patient_summary
+from .present import concept_text, patient_summary, vn_datetime
 
 
 @role_required(*RESULTS)
@@ -28,7 +32,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     patients = {s.id: patient_summary(s.json()) for s in repo.read_many("Patient", [subject_id(r) for r in pending])}
     rows = [{"id": r["id"], "name": concept_text(r.get("code")), "category": orders.category_of(r),
              "patient": patients.get(subject_id(r)), "authored": r.get("authoredOn", "")} for r in pending]
-    return render(request, "clinical/worklist.html", {"rows": rows, "category": category})
+    return render(request, "clinical/worklist.html", {"rows": rows, "category": category,
+                                                      "to_sign": _to_sign(repo, staff(request), category)})
+
+
+def _to_sign(repo: Repository, user: User, category: str | None) -> list[dict[str, Any]]:
+    """Reports entered and waiting for approval and signature, those this user may sign first."""
+    wanted = {"lab": "LAB", "imaging": "RAD", "procedure": "RAD"}.get(category or "")
+    reports = [r for r in orders.awaiting_signature(repo) if not wanted or orders.report_section(r) == wanted]
+    patients = {s.id: patient_summary(s.json()) for s in repo.read_many("Patient", [subject_id(r) for r in reports])}
+    rows = [{"id": r["id"], "name": concept_text(r.get("code")), "section": orders.report_section(r),
+             "can_sign": user.role in orders.SIGNERS.get(orders.report_section(r), ()),
+             "patient": patients.get(subject_id(r)), "issued": vn_datetime(r.get("issued"))} for r in reports]
+    return sorted(rows, key=lambda row: not row["can_sign"])
 
 
 @role_required(*RESULTS)
@@ -66,11 +82,11 @@ def enter_result(request: HttpRequest, request_id: str) -> HttpResponse:
     return render(request, "clinical/result_entry.html", context)
 
 
-@role_required("doctor")
+@role_required(*RESULTS)
 @require_POST
 def sign_report(request: HttpRequest, report_id: str) -> HttpResponse:
     repo = repo_for(request)
-    back = post(request, "next") or "/ui/"
+    back = post(request, "next") or "/ui/can-lam-sang/"
     try:
         orders.sign_report(repo, staff(request), report_id)
         messages.success(request, _("Đã duyệt và ký phiếu kết quả."))

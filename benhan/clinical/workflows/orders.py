@@ -277,33 +277,66 @@ def attach_file(repo: Repository, patient_id: str, encounter_id: str, title: str
         return repo.create(doc).json()
 
 
+# Who may approve and sign each kind of report: lab reports by a doctor (the head of the lab or the
+# ordering doctor); imaging and procedure reports by whoever read the study, doctor or technician.
+SIGNERS = {"LAB": ("doctor",), "RAD": ("doctor", "technician")}
+
+
+def report_section(report: dict[str, Any]) -> str:
+    """"LAB" or "RAD" (v2-0074 diagnostic service section of the report), else ""."""
+    codes = {c.get("code") for cat in report.get("category", []) for c in cat.get("coding", [])}
+    return next((code for code in SIGNERS if code in codes), "")
+
+
 def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
-    """Approve a lab report: final, then signed over the report and its results (the patient sees it from now)."""
+    """Approve a report: final, then signed over the report and what it reports (the patient sees it from now).
+
+    A lab report is signed over its Observations (phiếu kết quả xét nghiệm); an imaging or procedure
+    report over its order, findings and conclusion (phiếu kết quả chẩn đoán hình ảnh)."""
     from benhan.core.events import emit
-    from benhan.documents.pdf.contexts import lab_report_context
+    from benhan.documents.pdf.contexts import imaging_report_context, lab_report_context
 
     from .signing import coverage_of, facility_of, sign
 
     _stored, report = load(repo, "DiagnosticReport", report_id)
     if report.get("status") not in ("preliminary", "partial"):
         raise ClinicalError(_("Phiếu kết quả này đã được duyệt và ký."))
-    if not any(c.get("code") == "LAB" for cat in report.get("category", []) for c in cat.get("coding", [])):
-        raise ClinicalError(_("Chỉ ký được phiếu kết quả xét nghiệm tại đây."))
+    section = report_section(report)
+    if not section:
+        raise ClinicalError(_("Phiếu này không phải phiếu kết quả xét nghiệm hay chẩn đoán hình ảnh."))
+    if signer.role not in SIGNERS[section]:
+        raise ClinicalError(_("Phiếu kết quả xét nghiệm do bác sĩ duyệt và ký."))
     patient_id = subject_id(report)
     result_ids = [r["reference"].split("/", 1)[1] for r in report.get("result") or ()]
+    request_ids = [r["reference"].split("/", 1)[1] for r in report.get("basedOn") or ()
+                   if str(r.get("reference", "")).startswith("ServiceRequest/")]
     with repo.atomic():
         def approve(r: dict[str, Any]) -> None:
             r["status"] = "final"
             r["issued"] = now_iso()
             r["resultsInterpreter"] = [performer(repo)]
         final = modify(repo, "DiagnosticReport", report_id, approve)
-        observations = [s.json() for s in repo.read_many("Observation", result_ids)]
         _s, patient = load(repo, "Patient", patient_id)
-        context = lab_report_context(patient, final, observations, facility=facility_of(repo),
-                                     coverage=coverage_of(repo, patient_id))
-        refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"Observation/{i}" for i in result_ids)]
-        signed = sign(repo, signer, "lab_report", refs, context)
-        # Final and signed is released to the patient (decision 0012): tell them, in this transaction.
-        emit("result_ready", patient=f"Patient/{patient_id}", facility=repo.facility,
-             link=f"/app/ho-so/{{profile}}/ket-qua/{report_id}/")
-        return signed
+        common: dict[str, Any] = {"facility": facility_of(repo), "coverage": coverage_of(repo, patient_id)}
+        if section == "LAB":
+            observations = [s.json() for s in repo.read_many("Observation", result_ids)]
+            context = lab_report_context(patient, final, observations, **common)
+            refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"Observation/{i}" for i in result_ids)]
+            signed = sign(repo, signer, "lab_report", refs, context)
+            # Final and signed is released to the patient (decision 0012): tell them, in this transaction.
+            emit("result_ready", patient=f"Patient/{patient_id}", facility=repo.facility,
+                 link=f"/app/ho-so/{{profile}}/ket-qua/{report_id}/")
+            return signed
+        requests = [s.json() for s in repo.read_many("ServiceRequest", request_ids)]
+        context = imaging_report_context(patient, final, requests[0] if requests else None, **common)
+        refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"ServiceRequest/{i}" for i in request_ids)]
+        return sign(repo, signer, "imaging_report", refs, context)
+
+
+def awaiting_signature(repo: Repository, limit: int = 100) -> list[dict[str, Any]]:
+    """Reports of this facility entered but not yet approved and signed, oldest first (second half of
+    the technicians' worklist)."""
+    ids = list(ChartEntry.objects.filter(tenant=repo.facility, resource_type="DiagnosticReport",
+                                         status__in=("preliminary", "partial"))
+               .order_by("sort_date").values_list("resource_id", flat=True)[:limit])
+    return [s.json() for s in repo.read_many("DiagnosticReport", ids)]

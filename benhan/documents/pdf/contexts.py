@@ -8,6 +8,7 @@ to the right builder, so a workflow can sign a form with nothing but the referen
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -281,6 +282,34 @@ def lab_report_context(patient: Resource, report: Resource, observations: Iterab
     return _merge(ctx, extra)
 
 
+def presented_text(report: Resource) -> str:
+    """The findings typed by the reader, kept as text/plain in DiagnosticReport.presentedForm."""
+    texts = []
+    for form in report.get("presentedForm") or ():
+        if str(form.get("contentType", "")).startswith("text/plain") and form.get("data"):
+            texts.append(base64.b64decode(form["data"]).decode("utf-8", errors="replace"))
+    return "\n".join(texts)
+
+
+def imaging_report_context(patient: Resource, report: Resource, request: Resource | None = None, *,
+                           conditions: Iterable[Resource] = (), facility: Facility | None = None,
+                           coverage: Resource | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An imaging (or procedure) report: the study, the clinical question from the order, findings, conclusion."""
+    request = request or {}
+    ctx = {
+        **_common(patient, facility, coverage),
+        "report": {"name": concept_text(report.get("code")), "issued": report.get("issued", ""),
+                   "performed": report.get("effectiveDateTime", ""),
+                   "requested": request.get("authoredOn", ""),
+                   "requester": (request.get("requester") or {}).get("display", ""),
+                   "clinical_note": note_text(request)},
+        "findings": presented_text(report),
+        "diagnoses": diagnoses(conditions),
+        "conclusion": report.get("conclusion", ""),
+    }
+    return _merge(ctx, extra)
+
+
 def discharge_context(patient: Resource, encounter: Resource, conditions: Iterable[Resource] = (), *,
                       facility: Facility | None = None, coverage: Resource | None = None,
                       extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -368,6 +397,9 @@ def context_from_resources(kind: str, resources: list[Resource], *, facility: Fa
     if kind == "lab_report":
         report = one("DiagnosticReport") or {"code": {}, "result": []}
         return lab_report_context(patient, report, observations, conditions=conditions, **common)
+    if kind == "imaging_report":
+        report = one("DiagnosticReport") or {"code": {}}
+        return imaging_report_context(patient, report, one("ServiceRequest"), conditions=conditions, **common)
     if kind == "discharge":
         if encounter is None:
             raise ValueError("a discharge paper needs the Encounter")
