@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from benhan.accounts.decorators import role_required
+from benhan.documents.pdf.contexts import presented_text
 from benhan.facilities.models import Bed, Department
 from benhan.fhir.repository import Repository
-
-from benhan.documents.pdf.contexts import presented_text
 
 from .. import catalogs
 from ..eprescription import gateway_from_settings
