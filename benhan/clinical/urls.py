@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import encounters, home, lookup, patients, results
+from .views import encounters, home, lookup, patients, results, signatures
 
 app_name = "clinical"
 
@@ -30,6 +30,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("luot-kham/<str:encounter_id>/ket-thuc/", encounters.conclude, name="conclude"),
     path("luot-kham/<str:encounter_id>/chuyen-khoa/", encounters.transfer, name="transfer"),
     path("luot-kham/<str:encounter_id>/ra-vien/", encounters.discharge, name="discharge"),
+    path("luot-kham/<str:encounter_id>/cho-ky/", signatures.pending_fragment, name="pending-signatures"),
+    path("cho-ky/<str:pending_id>/gui-lai/", signatures.retry_pending, name="pending-retry"),
     path("can-lam-sang/", results.worklist, name="worklist"),
     path("can-lam-sang/<str:request_id>/ket-qua/", results.enter_result, name="result"),
     path("ket-qua/<str:report_id>/ky/", results.sign_report, name="sign-report"),

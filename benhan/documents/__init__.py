@@ -27,7 +27,14 @@ sign_document(repo, signer, kind, subject_refs, context=None, *, replaces=None, 
     size; id = the document id) and Provenance (sigFormat application/jose) in one transaction.
     Raises SigningError (Vietnamese message) when the signer cannot sign; the remote-signing
     subclasses RemoteSigningRejected / RemoteSigningTimeout tell the signer refused or never answered.
-    Remote signing waits for the signer's approval: call it from a job, not inside a transaction.
+    Remote signing waits for the signer's approval: inside a transaction use request_signature.
+
+request_signature(repo, signer, kind, subject_refs, context=None, *, replaces=None, reason="")
+        -> PendingSignature
+    The same paper for a signer whose key is with a remote CA: pins the subjects at their versions,
+    records the request and queues a `documents.sign` job, in the caller's transaction. The job
+    waits for the signer's approval (retrying an unreachable CA with backoff) and files the document
+    whole once signed; `PendingSignature.status` is awaiting / signed / rejected / failed.
 
 correct_document(repo, signer, previous, reason, subject_refs=None, context=None) -> SignedDocument
     A correction: a new signed document with relatesTo "replaces"; the old DocumentReference
@@ -64,6 +71,8 @@ _EXPORTS = {
     "correct_document": ".sign",
     "history": ".sign",
     "signed_pdf": ".sign",
+    "request_signature": ".pending",
+    "PendingSignature": ".models",
     "verify": ".verification",
     "Verification": ".verification",
     "check_signed_pdf": ".verification",

@@ -8,6 +8,7 @@ FHIR resources are, so a download or a verification is one lookup.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -106,3 +107,49 @@ class SignedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id}"
+
+
+class PendingSignature(models.Model):
+    """A paper waiting for its signer's remote CA (the signer approves on their phone).
+
+    Created in the clinical step's transaction with the subjects pinned at their versions and the
+    form's context; a `documents.sign` job obtains the signatures outside any transaction and files
+    the document whole, in the same transaction that marks this row signed. Nothing of the document
+    is stored before that.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Đang chờ ký số")
+        SIGNED = "signed", _("Đã ký")
+        REJECTED = "rejected", _("Người ký từ chối")
+        FAILED = "failed", _("Ký không thành công")
+
+    id = models.CharField(primary_key=True, max_length=64)
+    kind = models.CharField(max_length=32)
+    facility_code = models.CharField(max_length=16)
+    patient_ref = models.CharField(max_length=80, blank=True)
+    encounter_id = models.CharField(max_length=64, blank=True)
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pending_signatures")
+    subject_refs = models.JSONField()  # "Type/id/_history/n", pinned when the signature was requested
+    subject_key = models.CharField(max_length=64)  # SHA-256 of the sorted "Type/id" list: one request per paper
+    context = models.JSONField(encoder=DjangoJSONEncoder)
+    replaces = models.ForeignKey(SignedDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING)
+    document = models.OneToOneField(SignedDocument, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="requested_as")
+    job_id = models.BigIntegerField(null=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["encounter_id", "status"], name="documents_pending_encounter"),
+            models.Index(fields=["facility_code", "status"], name="documents_pending_facility"),
+            models.Index(fields=["subject_key", "status"], name="documents_pending_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} {self.status}"

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from ..fhir.repository import Repository
 from ..fhir.store import Stored
 from . import records
 from .kinds import get_kind
-from .models import SignedDocument
+from .models import SignedDocument, SigningCredential
 from .pdf.contexts import context_from_resources, facility_block
 from .pdf.formatting import vn_long_date
 from .pdf.render import render_pdf
@@ -80,65 +81,120 @@ def _patient_ref(resources: list[dict[str, Any]]) -> str:
     return ""
 
 
-def sign_document(repo: Repository, signer: User, kind: str, subject_refs: list[str],
-                  context: dict[str, Any] | None = None, *, replaces: SignedDocument | str | None = None,
-                  reason: str = "", timestamper: TimeStamper | None = None) -> SignedDocument:
-    """Render, sign and file one form. See the package docstring for the contract."""
+@dataclass
+class Prepared:
+    """Everything a signature covers, fixed before any slow work: the subjects at their versions and the form."""
+
+    kind: str
+    signer: User
+    facility_code: str
+    facility: Facility | None
+    stored: list[Stored]
+    context: dict[str, Any]
+    previous: SignedDocument | None
+    reason: str
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        return [s.json() for s in self.stored]
+
+    @property
+    def targets(self) -> list[str]:
+        return [versioned(s) for s in self.stored]
+
+
+def prepare(repo: Repository, signer: User, kind: str, subject_refs: list[str],
+            context: dict[str, Any] | None = None, *, replaces: SignedDocument | str | None = None,
+            reason: str = "") -> Prepared:
+    """Check what can be checked at once and read the subjects (through the repository, audited)."""
     form = get_kind(kind)
     previous = _previous(replaces, kind)
     if previous is not None and not reason.strip():
         raise SigningError("đính chính phải ghi rõ lý do")
-    credential = active_credential(signer)
+    active_credential(signer)
     stored = read_subjects(repo, subject_refs)
-    resources = [s.json() for s in stored]
     facility = Facility.objects.filter(code=repo.facility).first()
     if context is None:
         try:
-            context = context_from_resources(kind, resources, facility=facility)
+            context = context_from_resources(kind, [s.json() for s in stored], facility=facility)
         except ValueError as exc:
             raise SigningError(f"thiếu dữ liệu để lập {form.title.lower()}: {exc}") from exc
     else:
         context = {"facility": facility_block(facility), **context}
+    return Prepared(kind, signer, repo.facility, facility, stored, context, previous, reason)
 
+
+@dataclass
+class Produced:
+    doc_id: str
+    signed_at: datetime
+    pdf: bytes
+    jws: str
+    credential: SigningCredential
+
+
+def produce(prepared: Prepared, *, timestamper: TimeStamper | None = None,
+            on_wait: Callable[[], None] | None = None) -> Produced:
+    """The slow part: render the form and sign it twice (PAdES, JWS). Touches no database row, so it
+    may wait for a remote CA (`on_wait` runs between polls: a job's heartbeat)."""
+    form = get_kind(prepared.kind)
+    signer, facility, previous = prepared.signer, prepared.facility, prepared.previous
+    credential = active_credential(signer)
     doc_id = str(uuid.uuid4())
     signed_at = datetime.now(UTC).replace(microsecond=0)
     signer_name = records.person_name(signer)
+    context = prepared.context
     context = {
         **context,
         "document": {**(context.get("document") or {}), "id": doc_id},
         "signer": {"name": signer_name, "licence": signer.licence_number, "signed": True,
                    "long_date": vn_long_date(signed_at), **(context.get("signer") or {})},
     }
-    digest_signer = signer_for(credential)
+    digest_signer = signer_for(credential, on_wait=on_wait)
     timestamper = timestamper or configured_timestamper()
     description = f"{form.title} — {context.get('patient', {}).get('name', '')}"
-    signed_pdf = sign_pdf(
-        render_pdf(kind, context), digest_signer,
-        reason=f"Ký {form.title.lower()}" + (f" (đính chính: {reason})" if previous else ""),
-        location=(facility.name if facility else repo.facility), name=signer_name, timestamper=timestamper,
+    pdf = sign_pdf(
+        render_pdf(prepared.kind, context), digest_signer,
+        reason=f"Ký {form.title.lower()}" + (f" (đính chính: {prepared.reason})" if previous else ""),
+        location=(facility.name if facility else prepared.facility_code), name=signer_name, timestamper=timestamper,
     )
-    targets = [versioned(s) for s in stored]
-    jws = sign_detached(canonical_json(resources), digest_signer, signed_at, description)
-    patient_ref = _patient_ref(resources)
+    jws = sign_detached(canonical_json(prepared.resources), digest_signer, signed_at, description)
+    return Produced(doc_id, signed_at, pdf, jws, credential)
 
+
+def file_document(repo: Repository, prepared: Prepared, produced: Produced) -> SignedDocument:
+    """File a produced document whole: Binary, DocumentReference, Provenance and the index row, one transaction."""
+    form = get_kind(prepared.kind)
+    signer, facility, previous, reason = prepared.signer, prepared.facility, prepared.previous, prepared.reason
+    patient_ref = _patient_ref(prepared.resources)
+    signed_pdf = produced.pdf
     with transaction.atomic():
         binary = repo.create(records.binary(signed_pdf, patient_ref))
         repo.create(records.document_reference(
-            doc_id=doc_id, kind=form, pdf=signed_pdf, binary_id=binary.id, patient_ref=patient_ref, signer=signer,
-            facility=facility, facility_code=repo.facility, signed_at=signed_at,
-            subject_refs=[s.reference for s in stored], replaces_id=previous.id if previous else "", reason=reason,
-        ), resource_id=doc_id)
-        prov = repo.create(records.provenance(targets=targets, signer=signer, facility=facility,
-                                              facility_code=repo.facility, signed_at=signed_at, jws=jws,
-                                              reason=reason if previous else ""))
+            doc_id=produced.doc_id, kind=form, pdf=signed_pdf, binary_id=binary.id, patient_ref=patient_ref,
+            signer=signer, facility=facility, facility_code=repo.facility, signed_at=produced.signed_at,
+            subject_refs=[s.reference for s in prepared.stored], replaces_id=previous.id if previous else "",
+            reason=reason,
+        ), resource_id=produced.doc_id)
+        prov = repo.create(records.provenance(targets=prepared.targets, signer=signer, facility=facility,
+                                              facility_code=repo.facility, signed_at=produced.signed_at,
+                                              jws=produced.jws, reason=reason if previous else ""))
         if previous is not None:
             _supersede(repo, previous)
         return SignedDocument.objects.create(
-            id=doc_id, kind=kind, facility_code=repo.facility, patient_ref=patient_ref, binary_id=binary.id,
-            provenance_id=prov.id, signer=signer, credential=credential, signed_at=signed_at,
-            sha256=hashlib.sha256(signed_pdf).hexdigest(), size=len(signed_pdf), replaces=previous,
-            correction_reason=reason if previous else "",
+            id=produced.doc_id, kind=prepared.kind, facility_code=repo.facility, patient_ref=patient_ref,
+            binary_id=binary.id, provenance_id=prov.id, signer=signer, credential=produced.credential,
+            signed_at=produced.signed_at, sha256=hashlib.sha256(signed_pdf).hexdigest(), size=len(signed_pdf),
+            replaces=previous, correction_reason=reason if previous else "",
         )
+
+
+def sign_document(repo: Repository, signer: User, kind: str, subject_refs: list[str],
+                  context: dict[str, Any] | None = None, *, replaces: SignedDocument | str | None = None,
+                  reason: str = "", timestamper: TimeStamper | None = None) -> SignedDocument:
+    """Render, sign and file one form. See the package docstring for the contract."""
+    prepared = prepare(repo, signer, kind, subject_refs, context, replaces=replaces, reason=reason)
+    return file_document(repo, prepared, produce(prepared, timestamper=timestamper))
 
 
 def correct_document(repo: Repository, signer: User, previous: SignedDocument | str, reason: str,

@@ -20,6 +20,7 @@ HANDLER_MODULES = [
     "benhan.fhir.bulk.tasks",
     "benhan.exchange.tasks",
     "benhan.notifications.tasks",
+    "benhan.documents.pending",
 ]
 
 Runner = Callable[["JobContext"], Any]

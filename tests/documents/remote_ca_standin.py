@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,8 @@ class StandinRemoteCA:
     credentials: dict[str, Credential] = field(default_factory=dict)
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests_seen: list[tuple[str, str]] = field(default_factory=list)
+    unavailable: int = 0  # the next N signature requests are answered 503 (the CA's service is down)
+    delay_seconds: float = 0.0  # every answer waits this long (a slow CA)
 
     def __post_init__(self) -> None:
         self.root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -95,6 +98,9 @@ class StandinRemoteCA:
                 return 404, {"error": "unknown credential"}
             return 200, {"credential_id": parts[2], "status": "active", "certificates": self._chain(parts[2])}
         if method == "POST" and parts == ["v1", "signatures"] and body is not None:
+            if self.unavailable > 0:
+                self.unavailable -= 1
+                return 503, {"error": "service unavailable"}
             if body.get("credential_id") not in self.credentials or body.get("hash_algorithm") not in HASHES:
                 return 400, {"error": "bad request"}
             tid = uuid.uuid4().hex
@@ -120,6 +126,8 @@ class StandinRemoteCA:
 
         class Handler(BaseHTTPRequestHandler):
             def _reply(self, method: str) -> None:
+                if standin.delay_seconds:
+                    time.sleep(standin.delay_seconds)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
                 status, payload = standin.handle(method, self.path, self.headers.get("Authorization", ""), body)

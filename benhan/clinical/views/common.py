@@ -27,3 +27,14 @@ def staff(request: HttpRequest) -> User:
 
 def post(request: HttpRequest, name: str) -> str:
     return str(request.POST.get(name, "")).strip()
+
+
+def signed_message(request: HttpRequest, done: str) -> str:
+    """What to say after a signing step: done, or (remote CA) sent to the signer's phone and awaited."""
+    from django.utils.translation import gettext as _
+
+    from benhan.documents.signing.credentials import is_remote
+
+    if is_remote(staff(request)):
+        return _("Đã gửi yêu cầu ký số tới điện thoại của người ký; giấy tờ được lưu khi người ký xác nhận.")
+    return done

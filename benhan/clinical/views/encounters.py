@@ -24,8 +24,9 @@ from ..workflows.chart import encounter_entries
 from ..workflows.common import load, subject_id
 from ..workflows.signing import kind_of, signed_documents, signed_targets
 from ..workflows.visits import NOTE_KINDS, VITALS, note_kind, note_text
-from .common import CLINICIANS, post, repo_for, staff
+from .common import CLINICIANS, post, repo_for, signed_message, staff
 from .present import concept_text, encounter_summary, observation_row, patient_summary
+from .signatures import pending_rows
 
 PRESCRIPTION_ROWS = 5
 
@@ -88,6 +89,7 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
         "prescriptions": prescription_list,
         "documents": [{"id": d["id"], "title": (d.get("type") or {}).get("text", ""), "kind": kind_of(d),
                        "when": d.get("date", "")} for d in documents],
+        "pending": pending_rows(encounter_id, repo.facility),
         "visit_signed": any(kind_of(d) == "visit_record" for d in documents),
         "services": catalogs.orderable_services(),
         "routes": [(k, v[2]) for k, v in prescriptions.ROUTES.items()],
@@ -202,7 +204,7 @@ def sign_prescription(request: HttpRequest, encounter_id: str, group: str) -> Ht
         prescriptions.sign_prescription(repo_for(request), staff(request), encounter_id, group, gateway_from_settings())
     except ClinicalError as exc:
         return _refuse(request, encounter_id, exc, "prescription")
-    return _done(request, encounter_id, _("Đã ký đơn thuốc."), "documents")
+    return _done(request, encounter_id, signed_message(request, _("Đã ký đơn thuốc.")), "documents")
 
 
 @role_required("doctor")
@@ -229,14 +231,14 @@ def conclude(request: HttpRequest, encounter_id: str) -> HttpResponse:
         if outcome == "admission":
             stay = inpatient.conclude_and_admit(repo, staff(request), encounter_id, post(request, "department"),
                                                 post(request, "bed"), post(request, "conclusion"))
-            messages.success(request, _("Đã ký phiếu khám và nhập viện."))
+            messages.success(request, signed_message(request, _("Đã ký phiếu khám và nhập viện.")))
             return redirect("clinical:encounter", encounter_id=stay["id"])
         visits.conclude_visit(repo, staff(request), encounter_id, outcome, post(request, "conclusion"),
                                      referral_reason=post(request, "referral_reason"),
                                      reexam_date=post(request, "reexam_date"), reexam_note=post(request, "reexam_note"))
     except ClinicalError as exc:
         return _refuse(request, encounter_id, exc, "conclusion")
-    return _done(request, encounter_id, _("Đã ký phiếu khám và kết thúc lượt khám."), "documents")
+    return _done(request, encounter_id, signed_message(request, _("Đã ký phiếu khám và kết thúc lượt khám.")), "documents")
 
 
 @role_required("doctor")
@@ -258,4 +260,4 @@ def discharge(request: HttpRequest, encounter_id: str) -> HttpResponse:
                             post(request, "condition"), post(request, "advice"))
     except ClinicalError as exc:
         return _refuse(request, encounter_id, exc, "discharge")
-    return _done(request, encounter_id, _("Đã ký giấy ra viện."), "documents")
+    return _done(request, encounter_id, signed_message(request, _("Đã ký giấy ra viện.")), "documents")

@@ -18,7 +18,7 @@ from .. import catalogs
 from ..errors import ClinicalError
 from ..workflows import orders
 from ..workflows.common import load, subject_id
-from .common import RESULTS, post, repo_for, staff
+from .common import RESULTS, post, repo_for, signed_message, staff
 from .present import concept_text, patient_summary, vn_datetime
 
 
@@ -89,7 +89,7 @@ def sign_report(request: HttpRequest, report_id: str) -> HttpResponse:
     back = post(request, "next") or "/ui/can-lam-sang/"
     try:
         orders.sign_report(repo, staff(request), report_id)
-        messages.success(request, _("Đã duyệt và ký phiếu kết quả."))
+        messages.success(request, signed_message(request, _("Đã duyệt và ký phiếu kết quả.")))
     except ClinicalError as exc:
         messages.error(request, exc.message)
     return redirect(back if back.startswith("/ui/") else "/ui/")

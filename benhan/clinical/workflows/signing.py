@@ -8,9 +8,11 @@ through the workflow's own later writes:
 - a prescription is signed over its lines after the national code is recorded on them;
 - the discharge paper is signed as the stay is closed.
 
-Signing runs inside the step's transaction: fine for the facility CA and imported PKCS#12 keys.
-A remote-signing CA that waits for the doctor's phone must be driven from a job instead (gap noted
-in docs/decisions/0009-clinical-workflows.md).
+With the facility CA or an imported PKCS#12 key, signing runs inside the step's transaction (a
+refusal rolls the step back). A signer whose certificate lives with a remote CA approves on their
+phone, which may take minutes: the step then records a signature request with its own writes and a
+job obtains the signature and files the paper (benhan.documents.pending); the page shows the paper
+as awaiting signature until then.
 """
 
 from __future__ import annotations
@@ -30,12 +32,16 @@ KIND_SYSTEM = "https://benhan.vn/fhir/CodeSystem/loai-giay-to"
 
 
 def sign(repo: Repository, signer: User, kind: str, refs: list[str], context: dict[str, Any]) -> Any:
-    """Sign one paper; a refusal becomes a ClinicalError (the caller's transaction rolls back)."""
-    from benhan.documents import SigningError, sign_document
+    """Sign one paper (a SignedDocument), or for a remote-CA signer request it (a PendingSignature);
+    a refusal becomes a ClinicalError (the caller's transaction rolls back)."""
+    from benhan.documents import SigningError, request_signature, sign_document
+    from benhan.documents.signing.credentials import is_remote
 
     if signer.pk is None or str(signer.pk) != repo.actor.id:
         raise ClinicalError(_("Chỉ người chịu trách nhiệm đang đăng nhập mới được ký."))
     try:
+        if is_remote(signer):
+            return request_signature(repo, signer, kind, refs, context)
         return sign_document(repo, signer, kind, refs, context)
     except SigningError as exc:
         raise ClinicalError(_("Không ký số được: %(reason)s") % {"reason": str(exc)}, "sign") from exc

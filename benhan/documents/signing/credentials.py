@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -30,22 +32,36 @@ def active_credential(user: User, at: datetime | None = None) -> SigningCredenti
     return credential
 
 
-def remote_provider(base_url: str) -> RemoteSigningProvider:
-    """The HTTP provider for a CA's signing service; the facility's API token comes from the environment."""
+def remote_provider(base_url: str, on_wait: Callable[[], None] | None = None) -> RemoteSigningProvider:
+    """The HTTP provider for a CA's signing service; the facility's API token comes from the environment.
+    `on_wait` runs before each pause between polls (a job keeps its lease with it)."""
     conf = getattr(settings, "BENHAN_REMOTE_SIGNING", {})
+
+    def pause(seconds: float) -> None:
+        if on_wait is not None:
+            on_wait()
+        time.sleep(seconds)
+
     return HttpRemoteSigningProvider(
         base_url,
         token=os.environ.get("BENHAN_REMOTE_SIGNING_TOKEN", ""),
         poll_interval=float(conf.get("poll_interval", 2.0)),
         timeout=float(conf.get("timeout", 180.0)),
+        http_timeout=float(conf.get("http_timeout", 15.0)),
+        sleep=pause,
     )
 
 
-def signer_for(credential: SigningCredential) -> DigestSigner:
+def is_remote(user: User) -> bool:
+    """Whether the user's active credential lives with a remote CA (signing then waits for their phone)."""
+    return SigningCredential.objects.filter(user=user, active=True, kind=SigningCredential.Kind.REMOTE).exists()
+
+
+def signer_for(credential: SigningCredential, on_wait: Callable[[], None] | None = None) -> DigestSigner:
     cert = load_pem_chain(credential.certificate_pem)[0]
     chain = load_pem_chain(credential.chain_pem)
     if credential.kind == SigningCredential.Kind.REMOTE:
-        return RemoteSigner(cert, chain, provider=remote_provider(credential.remote_url),
+        return RemoteSigner(cert, chain, provider=remote_provider(credential.remote_url, on_wait),
                             credential_id=credential.remote_credential_id)
     try:
         key = load_private_key(credential.key_path)

@@ -43,6 +43,10 @@ class RemoteSigningTimeout(SigningError):
     pass
 
 
+class RemoteSigningUnavailable(SigningError):
+    """The CA's service could not be reached or answered 5xx/429: worth trying again later."""
+
+
 class RemoteSigningProvider(ABC):
     """What benhan needs from a remote-signing CA."""
 
@@ -63,14 +67,24 @@ class HttpRemoteSigningProvider(RemoteSigningProvider):
     token: str
     poll_interval: float = 2.0
     timeout: float = 180.0  # how long the signer has to approve on their phone
+    http_timeout: float = 15.0  # one HTTP exchange with the CA
     client: httpx.Client | None = None
     sleep: Callable[[float], None] = time.sleep
 
     def _http(self) -> httpx.Client:
         if self.client is None:
-            self.client = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=15.0,
+            self.client = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.http_timeout,
                                        headers={"Authorization": f"Bearer {self.token}"})
         return self.client
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http().request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RemoteSigningUnavailable(f"không kết nối được dịch vụ ký số từ xa ({type(exc).__name__})") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise RemoteSigningUnavailable(f"dịch vụ ký số từ xa tạm thời lỗi HTTP {response.status_code}")
+        return self._json(response)
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
@@ -81,23 +95,23 @@ class HttpRemoteSigningProvider(RemoteSigningProvider):
         return body
 
     def certificate_chain(self, credential_id: str) -> list[x509.Certificate]:
-        body = self._json(self._http().get(f"/v1/credentials/{credential_id}"))
+        body = self._call("GET", f"/v1/credentials/{credential_id}")
         if body.get("status") != "active":
             raise SigningError(f"chứng thư số từ xa không hoạt động (trạng thái {body.get('status')})")
         return _certs(body.get("certificates") or [])
 
     def sign_hash(self, credential_id: str, digest: bytes, hash_name: str, description: str) -> bytes:
-        submitted = self._json(self._http().post("/v1/signatures", json={
+        submitted = self._call("POST", "/v1/signatures", json={
             "credential_id": credential_id,
             "hash": base64.b64encode(digest).decode(),
             "hash_algorithm": hash_name.upper().replace("SHA", "SHA-"),
             "description": description,
             "request_id": str(uuid.uuid4()),
-        }))
+        })
         transaction_id = submitted["transaction_id"]
         deadline = time.monotonic() + self.timeout
         while True:
-            body = self._json(self._http().get(f"/v1/signatures/{transaction_id}"))
+            body = self._call("GET", f"/v1/signatures/{transaction_id}")
             status = body.get("status")
             if status == "approved":
                 return base64.b64decode(body["signature"])
