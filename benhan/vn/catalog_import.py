@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from .models import CatalogEntry, Drug, Icd10, LabTest, TechnicalService
 from .text import fold
 
+IN_CHUNK = 900  # codes per `IN (...)` lookup
+
 
 class RowError(ValueError):
     """A reason, in Vietnamese, why one row cannot be imported."""
@@ -73,7 +75,8 @@ _ICD_RE = re.compile(r"^[A-Z]\d{2}(\.\d{1,2})?$")
 
 
 def _icd_code(text: str) -> str:
-    code = text.strip().upper().replace(" ", "")
+    # The Ministry's list marks dagger/asterisk codes (A17.0†, G01*): the code itself has no mark.
+    code = re.sub(r"[\s†*+!]", "", text).upper()
     if re.fullmatch(r"[A-Z]\d{3,4}", code):  # E119 → E11.9, as some exports drop the dot
         code = f"{code[:3]}.{code[3:]}"
     if not _ICD_RE.match(code):
@@ -86,6 +89,15 @@ def _plain_code(text: str) -> str:
     if len(code) > 32 or not re.fullmatch(r"[\w./\-]+", code):
         raise RowError(_("mã “%(code)s” chỉ được gồm chữ, số và . / - _ (tối đa 32 ký tự)") % {"code": text})
     return code
+
+
+def _short(limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        text = text.strip()
+        if len(text) > limit:
+            raise RowError(_("dài quá %(n)s ký tự") % {"n": limit})
+        return text
+    return parse
 
 
 @dataclass(frozen=True)
@@ -123,8 +135,15 @@ def _spec_list() -> dict[str, CatalogSpec]:
         "icd10": CatalogSpec("icd10", _("Mã bệnh ICD-10"), Icd10, (
             _code(_("Mã bệnh"), "ma benh", "ma icd", "ma icd10", "icd10", "ma_benh", "icd_code", parser=_icd_code),
             Column("name", _("Tên bệnh"), ("ten", "ten benh", "ten tieng viet", "ten_benh", "name_vi", "name"), True),
-            Column("name_en", _("Tên tiếng Anh"), ("ten tieng anh", "name_en", "english name", "ten_tieng_anh")),
-            Column("chapter", _("Chương"), ("chuong", "chapter", "ma chuong")),
+            Column("name_en", _("Tên tiếng Anh"), ("ten tieng anh", "name_en", "english name", "ten_tieng_anh",
+                                                   "disease name")),
+            # The Ministry's layout: STT chương, Mã chương, CHAPTER NAME, Tên chương, Mã nhóm chính,
+            # MAIN GROUP NAME I, Tên nhóm chính, (sub-groups I/II), Mã loại, TYPE NAME, Tên loại,
+            # Mã bệnh, DISEASE NAME, Tên bệnh, ... ; columns not listed here are ignored.
+            Column("chapter", _("Mã chương"), ("chuong", "chapter", "chapter code"), False, _short(8)),
+            Column("chapter_name", _("Tên chương"), ("ten chuong", "chapter name vi"), False, _short(300)),
+            Column("group_code", _("Mã nhóm chính"), ("ma nhom", "main group code"), False, _short(16)),
+            Column("group_name", _("Tên nhóm chính"), ("ten nhom", "main group name vi"), False, _short(300)),
         ), _icd_code),
         "drug": CatalogSpec("drug", _("Thuốc"), Drug, (
             _code(_("Mã thuốc"), "ma thuoc", "ma_thuoc"),
@@ -188,18 +207,19 @@ def read_table(filename: str, content: bytes) -> Iterator[tuple[int, list[str]]]
     """(spreadsheet row number, cells) for every non-empty row, header included."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+        # calamine (Rust) reads the Ministry's 12,000-row ICD-10 sheet in about a second; openpyxl's
+        # cell objects took over ten on the same machine.
+        from python_calamine import CalamineError, CalamineWorkbook
 
         try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+            table = sheet.to_python(skip_empty_area=False)
+        except (CalamineError, ValueError, OSError) as exc:
             raise FileError(_("Không đọc được tệp Excel: tệp hỏng hoặc không phải .xlsx.")) from exc
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(table, start=1):
             cells = [_cell(v) for v in row]
             if any(cells):
                 yield number, cells
-        book.close()
         return
     if name.endswith(".csv") or name.endswith(".txt"):
         try:
@@ -239,12 +259,20 @@ class Preview:
 
 
 def _map_header(spec: CatalogSpec, header: list[str]) -> dict[int, Column]:
-    by_alias = {fold(alias).replace("_", " "): col for col in spec.columns for alias in (col.label, col.field, *col.aliases)}
+    def key(text: str) -> str:
+        return fold(text).replace("_", " ")
+
+    # Labels and aliases first, the field's own name last: in the Ministry's ICD-10 sheet "CHAPTER
+    # NAME" (English) precedes "Tên chương" and must not take the Vietnamese chapter name's place.
+    named = {key(alias): col for col in spec.columns for alias in (col.label, *col.aliases)}
+    by_field = {key(col.field): col for col in spec.columns}
+    titles = [key(title) for title in header]
     mapping: dict[int, Column] = {}
-    for index, title in enumerate(header):
-        col = by_alias.get(fold(title).replace("_", " "))
-        if col is not None and col not in mapping.values():
-            mapping[index] = col
+    for lookup in (named, by_field):
+        for index, title in enumerate(titles):
+            col = lookup.get(title)
+            if col is not None and index not in mapping and col not in mapping.values():
+                mapping[index] = col
     missing = [c.label for c in spec.columns if c.required and c not in mapping.values()]
     if missing:
         raise FileError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(str(m) for m in missing)})
@@ -298,7 +326,7 @@ def preview(kind: str, filename: str, content: bytes) -> Preview:
         result.accepted.clear()
         return result
     existing = set(spec.model.objects.filter(code__in=list(first_row_of)).values_list("code", flat=True)) \
-        if len(first_row_of) < 5000 else set(spec.model.objects.values_list("code", flat=True))
+        if len(first_row_of) < IN_CHUNK else set(spec.model.objects.values_list("code", flat=True))
     result.updated_codes = sum(1 for code in first_row_of if code in existing)
     result.new_codes = len(first_row_of) - result.updated_codes
     return result
@@ -312,7 +340,10 @@ def apply(result: Preview) -> int:
     model = spec.model
     fields = [c.field for c in spec.columns if c.field != "code"]
     with transaction.atomic():
-        existing = {e.code: e for e in model.objects.filter(code__in=[r["code"] for _, r in result.accepted])}
+        codes = [r["code"] for _, r in result.accepted]
+        # In chunks: SQLite limits the parameters of one statement (a full ICD-10 list has 12,000+ codes).
+        existing = {e.code: e for start in range(0, len(codes), IN_CHUNK)
+                    for e in model.objects.filter(code__in=codes[start:start + IN_CHUNK])}
         new: list[CatalogEntry] = []
         changed: list[CatalogEntry] = []
         for _, row in result.accepted:

@@ -10,6 +10,7 @@ import re
 from typing import TypeVar
 
 from django.db.models import Q
+from django.db.models.functions import Length
 
 from .models import CatalogEntry
 from .text import fold
@@ -34,7 +35,9 @@ def search(model: type[E], query: str, limit: int = 20) -> list[E]:
     for word in words:
         by_words = by_words.filter(_word_filter(word))
     seen = {e.pk for e in by_code}
-    candidates = [e for e in by_words.order_by("code")[: limit * 5] if e.pk not in seen]
+    # Shortest names first: with the full ICD-10 list a common word matches hundreds of codes, and
+    # the general one ("Viêm phổi, không đặc hiệu") has a shorter name than its many specific relatives.
+    candidates = [e for e in by_words.order_by(Length("name"), "code")[: limit * 5] if e.pk not in seen]
     # Names that begin with the query read as the better answer ("viêm phổi" before "... viêm phổi").
     candidates.sort(key=lambda e: (not fold(e.name).startswith(key), len(e.name), e.code))
     return (by_code + candidates)[:limit]

@@ -44,7 +44,11 @@ class Icd10(CatalogEntry):
     """ICD-10 (QĐ 4469/QĐ-BYT): code with a dot (I10, E11.9), Vietnamese and English names."""
 
     name_en = models.CharField(_("tên tiếng Anh"), max_length=500, blank=True)
-    chapter = models.CharField(_("chương"), max_length=8, blank=True)
+    chapter = models.CharField(_("chương"), max_length=8, blank=True)  # "Mã chương": I10 → "I00-I99"
+    # The Ministry's list (QĐ 4469) also places each code in a chapter and a main group (nhóm chính).
+    chapter_name = models.CharField(_("tên chương"), max_length=300, blank=True)
+    group_code = models.CharField(_("mã nhóm chính"), max_length=16, blank=True)
+    group_name = models.CharField(_("tên nhóm chính"), max_length=300, blank=True)
 
     class Meta(CatalogEntry.Meta):
         verbose_name = _("mã bệnh ICD-10")

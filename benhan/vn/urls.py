@@ -9,6 +9,7 @@ app_name = "vn"
 urlpatterns = [
     path("catalogs/", views.catalogs, name="catalogs"),
     path("catalogs/import/<int:pk>/", views.import_preview, name="import-preview"),
+    path("catalogs/import/<int:pk>/rejected.csv", views.import_rejected_csv, name="import-rejected"),
     path("catalogs/import/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
     path("catalogs/import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
     path("catalogs/<slug:kind>/", views.catalog_list, name="catalog"),

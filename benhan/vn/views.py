@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,6 +57,9 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
+REJECTED_ON_PAGE = 200  # the rest is in the downloadable report
+
+
 def _pending(pk: int) -> CatalogImport:
     return get_object_or_404(CatalogImport, pk=pk, status=CatalogImport.Status.PREVIEW)
 
@@ -66,8 +71,23 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     result = catalog_import.preview(batch.kind, batch.filename, bytes(batch.content))
     return render(request, "vn/import_preview.html", {
         "batch": batch, "spec": spec, "result": result, "sample": result.accepted[:20],
-        "columns": spec.columns,
+        "columns": spec.columns, "rejected_shown": result.rejected[:REJECTED_ON_PAGE],
     })
+
+
+@admin_required
+def import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected-row report as CSV (row number, reason), for fixing the sheet and uploading it again."""
+    batch = _pending(pk)
+    result = catalog_import.preview(batch.kind, batch.filename, bytes(batch.content))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dong-bi-loai-{batch.pk}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 CSV with Vietnamese letters only with the BOM
+    writer = csv.writer(response)
+    writer.writerow([_("Dòng"), _("Lý do")])
+    for r in result.rejected:
+        writer.writerow([r.row, r.reason])
+    return response
 
 
 @require_POST
