@@ -15,6 +15,10 @@ Runs in a fresh database: a temporary SQLite file by default, or the PostgreSQL 
    workflow: audit row, 9 sections, 20 items each) and (b) the chart page over HTTP (template
    included). Baseline: raw SQL fetching the same rows (one SELECT per section joining the index to
    the resources). Goal: chart open under 300 ms.
+3. ICD-10 search over the Ministry's full-size list (12,218 codes, generated in the Ministry's layout by
+   tests/vn/ministry_icd10.py, imported through the catalog import): p50/p95 of the search function
+   and of the type-ahead lookup over HTTP, by code prefix and by Vietnamese words without accents.
+   Baseline: the same WHERE clauses as one raw SQL SELECT.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ def main() -> None:
     doctor = setup()
     visit_benchmark(doctor, args.visits)
     chart_benchmark(doctor, args.encounters, args.rounds)
+    icd_search_benchmark(doctor, args.rounds)
 
 
 def setup() -> Any:
@@ -257,6 +262,63 @@ def load_long_record(repo: Any, patient_id: str, encounters: int) -> None:
         ids += [eid, cid, None, None]
     for chunk in range(0, len(resources), 1000):
         repo.create_many(resources[chunk:chunk + 1000], ids=ids[chunk:chunk + 1000])
+
+
+ICD_QUERIES = ["I10", "e119", "J1", "tang huyet ap", "viem phoi", "dai thao duong", "khong dac hieu", "than"]
+
+
+def icd_search_benchmark(doctor: Any, rounds: int) -> None:
+    import re
+
+    from django.db import connection
+    from django.test import Client
+
+    from benhan.vn.catalog_import import apply, preview
+    from benhan.vn.catalog_search import search
+    from benhan.vn.models import Icd10
+    from benhan.vn.text import fold
+    from tests.vn.ministry_icd10 import csv_bytes, rows, xlsx_bytes
+
+    sheet = rows()
+    t0 = time.perf_counter()
+    checked = preview("icd10", "ICD10.xlsx", xlsx_bytes(sheet))
+    t_preview = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stored = apply(preview("icd10", "ICD10.csv", csv_bytes(sheet)))
+    t_apply = time.perf_counter() - t0
+    print(f"\n3. ICD-10 search over the full list ({Icd10.objects.count()} codes), {rounds} rounds per query")
+    print(f"   import: preview of the .xlsx {ms(t_preview)} ({len(checked.accepted)} rows), preview + store {ms(t_apply)}"
+          f" ({stored} rows)")
+    client = Client()
+    client.force_login(doctor)
+    table = Icd10._meta.db_table
+    for query in ICD_QUERIES:
+        fn, page, raw = [], [], []
+        search(Icd10, query)
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            found = search(Icd10, query)
+            fn.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            response = client.get("/ui/tra-cuu/icd10/", {"main_diagnosis": query})
+            page.append(time.perf_counter() - t0)
+            assert response.status_code == 200
+        words = re.findall(r"[\w.]+", fold(query))
+        code_key = query.upper()
+        where = " AND ".join(["(search_text LIKE %s OR search_text LIKE %s)"] * len(words))
+        params: list[str] = [p for w in words for p in (f"{w}%", f"% {w}%")]
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT id, code, name FROM {table} WHERE active AND code >= %s AND code < %s"
+                            " ORDER BY code LIMIT 20", [code_key, code_key + "\uffff"])
+                cur.fetchall()
+                cur.execute(f"SELECT id, code, name FROM {table} WHERE active AND {where} ORDER BY code LIMIT 100",
+                            params)
+                cur.fetchall()
+            raw.append(time.perf_counter() - t0)
+        print(f"   {query!r:18s} {len(found):2d} found  search p50 {ms(statistics.median(fn)):>9s} p95 {ms(pct(fn, .95)):>9s}"
+              f"  lookup page p50 {ms(statistics.median(page)):>9s}  baseline raw SQL p50 {ms(statistics.median(raw)):>9s}")
 
 
 if __name__ == "__main__":
