@@ -18,6 +18,9 @@ from .text import fold
 E = TypeVar("E", bound=CatalogEntry)
 
 
+_CODE_LIKE = re.compile(r"^[A-Z]\d[\d.]*$")
+
+
 def _word_filter(word: str) -> Q:
     return Q(search_text__startswith=word) | Q(search_text__contains=f" {word}")
 
@@ -31,6 +34,10 @@ def search(model: type[E], query: str, limit: int = 20) -> list[E]:
     code_key = "".join(query.split()).upper()
     # A range on the indexed code column (not LIKE, which SQLite cannot serve from an index).
     by_code = list(active.filter(code__gte=code_key, code__lt=code_key + "\uffff").order_by("code")[:limit])
+    if _CODE_LIKE.match(code_key) and by_code:
+        # "I10", "e119": a code being typed. Names never hold words like these, so the scan of every
+        # name (LIKE '% w%' cannot use an index on SQLite) would find nothing more.
+        return by_code
     by_words = active
     for word in words:
         by_words = by_words.filter(_word_filter(word))
