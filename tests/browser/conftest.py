@@ -49,14 +49,19 @@ def clinic(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[di
     Drug.objects.create(code="AMLO5", name="Amlodipin 5mg", active_ingredient="Amlodipin", strength="5mg", unit="viên")
     Drug.objects.create(code="CEFT1G", name="Ceftriaxon 1g", active_ingredient="Ceftriaxon", strength="1g", unit="lọ")
     TechnicalService.objects.create(code="XN-SHM", name="Sinh hoá máu", group="Xét nghiệm", bhyt_group="1")
+    TechnicalService.objects.create(code="CDHA-XQ", name="Chụp X-quang ngực thẳng", group="Chẩn đoán hình ảnh",
+                                    bhyt_group="2")
     LabTest.objects.create(code="GLU", name="Glucose", unit="mmol/L", low_male=Decimal("3.9"), high_male=Decimal("6.4"),
                            service_code="XN-SHM")
     doctor = User.objects.create_user("bs.lan", password=PASSWORD, facility=facility, role=User.Role.DOCTOR,
                                       first_name="Lan", last_name="Trần Thị", licence_number="000123/HCM-CCHN")
     device = TOTPDevice.objects.create(user=doctor, name="benhan", confirmed=True)
+    technician = User.objects.create_user("ktv.minh", password=PASSWORD, facility=facility, role=User.Role.TECHNICIAN,
+                                          first_name="Minh", last_name="Lê Văn", licence_number="004567/HCM-CCHN")
     init_facility_ca(facility)
     issue_user_certificate(doctor)
-    yield {"facility": facility, "doctor": doctor, "device": device}
+    issue_user_certificate(technician)
+    yield {"facility": facility, "doctor": doctor, "device": device, "technician": technician}
     clear_audit_trail()
 
 

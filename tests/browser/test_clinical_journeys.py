@@ -125,3 +125,63 @@ def test_an_inpatient_stay_from_admission_through_transfer_to_a_signed_discharge
     assert page.locator("[data-testid=encounter-status]").inner_text() == "Đã kết thúc"
     assert page.locator("[data-testid=pdf-discharge]").count() == 1
     assert SignedDocument.objects.filter(kind="discharge").count() == 1
+
+
+def test_the_imaging_technician_reports_an_x_ray_signs_it_by_keyboard_and_the_signature_verifies(
+        page: Any, live_server: Any, clinic: dict[str, Any]) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    from benhan.accounts.actors import actor_for_user
+    from benhan.clinical.workflows.orders import place_orders
+    from benhan.clinical.workflows.registration import PatientInput, register_patient
+    from benhan.clinical.workflows.visits import start_outpatient_visit
+    from benhan.documents.models import SignedDocument
+    from benhan.fhir.repository import Repository
+
+    from .conftest import PASSWORD
+
+    repo = Repository(actor_for_user(clinic["doctor"]), "79001")
+    patient = register_patient(repo, PatientInput("Đỗ Văn Hùng", "05/06/1961", "male")).patient
+    visit = start_outpatient_visit(repo, patient["id"], "P101").encounter
+    place_orders(repo, visit["id"], ["CDHA-XQ"], note="Ho kéo dài 3 tuần")
+
+    page.goto(f"{live_server.url}/ui/login/")
+    page.fill("#id_username", "ktv.minh")
+    page.fill("#id_password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{live_server.url}/ui/can-lam-sang/?loai=imaging")
+    assert "Chụp X-quang ngực thẳng" in page.locator("main").inner_text(), page.locator("main").inner_text()
+    page.get_by_role("link", name="Nhập kết quả").click()
+    page.fill("#findings", "")
+    page.fill("#conclusion", "Phổi bình thường")
+    page.get_by_role("button", name="Lưu kết quả").click()
+    assert "Chưa nhập mô tả kết quả." in page.locator("[data-testid=error]").inner_text()
+    page.fill("#findings", "Bóng tim không to. Hai phế trường sáng, không thấy tổn thương.")
+    page.locator("#conclusion").focus()
+    page.keyboard.press("Tab")  # keyboard only from here: attachment, its title, then the save button
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/ui/can-lam-sang/$"))
+    to_sign = page.locator("[data-testid=to-sign]")
+    assert "Chụp X-quang ngực thẳng" in to_sign.inner_text() and "Đỗ Văn Hùng" in to_sign.inner_text()
+    to_sign.get_by_role("button", name="Duyệt và ký số").click()
+    assert "Không có phiếu kết quả chờ ký." in page.locator("[data-testid=to-sign]").inner_text()
+
+    document = SignedDocument.objects.get(kind="imaging_report")
+    response = page.request.get(f"{live_server.url}/documents/{document.pk}.pdf")
+    assert response.status == 200 and response.headers["content-type"].startswith("application/pdf")
+    pdf = response.body()
+    assert hashlib.sha256(pdf).hexdigest() == document.sha256
+    with ThreadPoolExecutor(1) as pool:
+        status = pool.submit(lambda: validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0])).result()
+    assert status.intact and status.valid
+
+    page.goto(f"{live_server.url}/documents/{document.pk}/verify")
+    assert "Chữ ký số hợp lệ" in page.locator("[data-testid=verdict]").inner_text()
+    assert "LÊ VĂN MINH" in page.locator("[data-testid=signer]").inner_text().upper()
+    page.goto(f"{live_server.url}/ui/luot-kham/{visit['id']}/")
+    assert page.locator("[data-testid=pdf-imaging_report]").count() == 1
+    assert "Hai phế trường sáng" in page.locator("#orders").inner_text()
