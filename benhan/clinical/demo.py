@@ -18,7 +18,7 @@ FACILITY = "25001"
 
 
 def _signing_ready(doctor: User) -> None:
-    """The demo doctor signs with a certificate from the facility's own CA (created on first run)."""
+    """The demo doctor (and technician) signs with a certificate from the facility's own CA (created on first run)."""
     from benhan.documents.models import CertificateAuthority, SigningCredential
     from benhan.documents.pki.authority import init_facility_ca, issue_user_certificate
 
@@ -38,6 +38,7 @@ def load_clinical_workflows(ctx: DemoContext) -> None:
         ctx.out("  (bỏ qua: thiếu nhân viên hoặc người bệnh mẫu của cơ sở 25001)")
         return
     _signing_ready(doctor)
+    _signing_ready(technician)
     as_doctor = Repository(actor_for_user(doctor), FACILITY, purpose="TREAT", reason="benhan demo")
     as_nurse = Repository(actor_for_user(nurse), FACILITY, purpose="TREAT", reason="benhan demo")
     as_technician = Repository(actor_for_user(technician), FACILITY, purpose="TREAT", reason="benhan demo")
@@ -52,6 +53,10 @@ def load_clinical_workflows(ctx: DemoContext) -> None:
         report = orders.enter_lab_results(as_technician, blood["id"], {"WBC": "15,8", "HGB": "128", "PLT": "310"},
                                           "Bạch cầu tăng")
         orders.sign_report(as_doctor, doctor, report["id"])
+        (xray,) = orders.place_orders(as_doctor, stay["id"], ["CDHA.01"], "Sốt, ho đờm, ran nổ phổi phải")
+        film = orders.enter_imaging_report(as_technician, xray["id"], "Đám mờ không đều thuỳ dưới phổi phải, "
+                                           "xoá góc sườn hoành phải. Bóng tim không to.", "Viêm phổi thuỳ dưới phải")
+        orders.sign_report(as_technician, technician, film["id"])
         inpatient.transfer(as_doctor, stay["id"], "K03", "H001")
         inpatient.record_course(as_doctor, stay["id"], "Ngày 2: còn sốt 38°C, ho giảm, SpO2 95% thở khí trời.",
                                 "Amoxicilin + Acid clavulanic 625mg x 2 viên/ngày")

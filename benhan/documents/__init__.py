@@ -14,7 +14,8 @@ sign_document(repo, signer, kind, subject_refs, context=None, *, replaces=None, 
     signer        the accounts.User responsible; must have an active, valid signing credential
                   (issued by the facility CA, imported PKCS#12, or a remote-signing CA).
     kind          "visit_record" (phiếu khám bệnh), "prescription" (đơn thuốc), "lab_report"
-                  (phiếu kết quả xét nghiệm), "discharge" (giấy ra viện), "referral" (giấy chuyển
+                  (phiếu kết quả xét nghiệm), "imaging_report" (phiếu kết quả chẩn đoán hình ảnh),
+                  "discharge" (giấy ra viện), "referral" (giấy chuyển
                   cơ sở KCB, TT 01/2025), "reexam_appointment" (giấy hẹn khám lại). See kinds.KINDS.
     subject_refs  the resources signed, "Type/id" (current version) or "Type/id/_history/n";
                   include the Patient. Provenance.target records each with its version.

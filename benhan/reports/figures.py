@@ -214,6 +214,7 @@ DOCUMENT_KINDS: list[tuple[str, str | Promise]] = [
     ("visit_record", _("Phiếu khám bệnh")),
     ("prescription", _("Đơn thuốc")),
     ("lab_report", _("Phiếu kết quả xét nghiệm")),
+    ("imaging_report", _("Phiếu kết quả chẩn đoán hình ảnh")),
     ("discharge", _("Giấy ra viện")),
     ("referral", _("Giấy chuyển tuyến")),
 ]

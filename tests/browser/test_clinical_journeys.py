@@ -185,3 +185,6 @@ def test_the_imaging_technician_reports_an_x_ray_signs_it_by_keyboard_and_the_si
     page.goto(f"{live_server.url}/ui/luot-kham/{visit['id']}/")
     assert page.locator("[data-testid=pdf-imaging_report]").count() == 1
     assert "Hai phế trường sáng" in page.locator("#orders").inner_text()
+    for path in (f"/ui/luot-kham/{visit['id']}/", "/ui/can-lam-sang/", f"/documents/{document.pk}/verify"):
+        page.goto(live_server.url + path)  # a 1366×768 hospital PC: nothing wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

@@ -68,14 +68,20 @@ def doctor_repo(doctor: User, catalogs: None) -> Repository:
     return Repository(actor_for_user(doctor), FACILITY)
 
 
+def _technician(facility: Facility) -> User:
+    # One person whichever fixture asks first (other test folders import technician_repo alone).
+    return User.objects.filter(username="ktv.minh").first() or _user(
+        facility, "ktv.minh", User.Role.TECHNICIAN, first="Minh", last="Lê Văn", licence="004567/HCM-CCHN")
+
+
 @pytest.fixture
 def technician(facility: Facility) -> User:
-    return _user(facility, "ktv.minh", User.Role.TECHNICIAN, first="Minh", last="Lê Văn", licence="004567/HCM-CCHN")
+    return _technician(facility)
 
 
 @pytest.fixture
-def technician_repo(technician: User, catalogs: None) -> Repository:
-    return Repository(actor_for_user(technician), FACILITY)
+def technician_repo(facility: Facility, catalogs: None) -> Repository:
+    return Repository(actor_for_user(_technician(facility)), FACILITY)
 
 
 @pytest.fixture
