@@ -152,6 +152,26 @@ def test_a_refusal_on_the_phone_ends_the_request_at_once(doctor_repo: Repository
     assert _nothing_filed()
 
 
+def test_a_refused_request_stays_on_the_page_without_polling_and_the_signer_sends_it_again(
+        doctor_repo: Repository, signing_doctor: User, remote_ca: StandinRemoteCA, client: Any) -> None:
+    encounter = _visit(doctor_repo)
+    conclude_visit(doctor_repo, signing_doctor, encounter["id"], "home", "Ổn định")
+    remote_ca.credentials["cred-lan"].behaviour = "reject"
+    _run_due_jobs()
+    client.force_login(signing_doctor)
+    page = client.get(f"/ui/luot-kham/{encounter['id']}/").content.decode()
+    assert "Người ký từ chối" in page and "every 5s" not in page and "Gửi lại yêu cầu ký" in page
+    pending = PendingSignature.objects.get()
+    response = client.post(f"/ui/cho-ky/{pending.pk}/gui-lai/", {"next": f"/ui/luot-kham/{encounter['id']}/"})
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == PendingSignature.Status.AWAITING
+    remote_ca.credentials["cred-lan"].behaviour = "approve"
+    _run_due_jobs()
+    pending.refresh_from_db()
+    assert pending.status == PendingSignature.Status.SIGNED and verify(doctor_repo, pending.document).ok
+
+
 def test_only_the_signer_may_send_a_request_again(doctor_repo: Repository, signing_doctor: User,
                                                  remote_ca: StandinRemoteCA, technician: User) -> None:
     from benhan.documents import SigningError

@@ -26,7 +26,7 @@ from ..workflows.signing import kind_of, signed_documents, signed_targets
 from ..workflows.visits import NOTE_KINDS, VITALS, note_kind, note_text
 from .common import CLINICIANS, post, repo_for, signed_message, staff
 from .present import concept_text, encounter_summary, observation_row, patient_summary
-from .signatures import pending_rows
+from .signatures import any_awaiting, pending_rows
 
 PRESCRIPTION_ROWS = 5
 
@@ -78,6 +78,7 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
             },
         })
     summary = encounter_summary(encounter)
+    pending = pending_rows(encounter_id, repo.facility)
     return {
         "patient": patient_summary(patient),
         "encounter": summary,
@@ -89,7 +90,8 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
         "prescriptions": prescription_list,
         "documents": [{"id": d["id"], "title": (d.get("type") or {}).get("text", ""), "kind": kind_of(d),
                        "when": d.get("date", "")} for d in documents],
-        "pending": pending_rows(encounter_id, repo.facility),
+        "pending": pending,
+        "pending_awaiting": any_awaiting(pending),
         "visit_signed": any(kind_of(d) == "visit_record" for d in documents),
         "services": catalogs.orderable_services(),
         "routes": [(k, v[2]) for k, v in prescriptions.ROUTES.items()],

@@ -36,14 +36,20 @@ def pending_rows(encounter_id: str, facility: str) -> list[dict[str, Any]]:
     return rows
 
 
+def any_awaiting(rows: list[dict[str, Any]]) -> bool:
+    """Whether the block should keep polling (a refused or failed request waits for the signer, not for us)."""
+    return any(r["status"] == PendingSignature.Status.AWAITING for r in rows)
+
+
 @role_required()
 @require_GET
 def pending_fragment(request: HttpRequest, encounter_id: str) -> HttpResponse:
     """The requests block alone, for the page's polling; once none is waiting the page reloads to show the paper."""
     rows = pending_rows(encounter_id, repo_for(request).facility)
-    response = render(request, "clinical/_pending.html", {"pending": rows, "encounter_id": encounter_id,
-                                                         "back": post(request, "next")})
-    if not any(r["status"] == PendingSignature.Status.AWAITING for r in rows):
+    awaiting = any_awaiting(rows)
+    response = render(request, "clinical/_pending.html", {"pending": rows, "pending_awaiting": awaiting,
+                                                         "encounter_id": encounter_id})
+    if not awaiting:
         response["HX-Refresh"] = "true"
     return response
 
