@@ -12,7 +12,7 @@ from typing import TypeVar
 from django.db.models import Q
 from django.db.models.functions import Length
 
-from .models import CatalogEntry
+from .models import CatalogEntry, Icd10
 from .text import fold
 
 E = TypeVar("E", bound=CatalogEntry)
@@ -32,6 +32,8 @@ def search(model: type[E], query: str, limit: int = 20) -> list[E]:
     if not words:
         return list(active.order_by("code")[:limit])
     code_key = "".join(query.split()).upper()
+    if re.fullmatch(r"[A-Z]\d{3,4}", code_key) and issubclass(model, Icd10):
+        code_key = f"{code_key[:3]}.{code_key[3:]}"  # "e119" as typed; ICD-10 codes are stored as E11.9
     # A range on the indexed code column (not LIKE, which SQLite cannot serve from an index).
     by_code = list(active.filter(code__gte=code_key, code__lt=code_key + "\uffff").order_by("code")[:limit])
     if _CODE_LIKE.match(code_key) and by_code:
