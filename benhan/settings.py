@@ -225,6 +225,8 @@ PORTAL_SMS_BRANDNAME = os.environ.get("BENHAN_SMS_BRANDNAME", "BENHAN")
 # Without a gateway, login codes go to the server log only when asked for (the local demo of make run).
 PORTAL_SMS_TO_LOG = _env_bool("BENHAN_SMS_TO_LOG")
 PORTAL_IDLE_SECONDS = int(os.environ.get("BENHAN_APP_IDLE_SECONDS", str(15 * 60)))
+# Hours a "release after review" lab result waits for the doctor: "72", or "72,79001=48" per facility.
+RESULT_REVIEW_HOURS = os.environ.get("BENHAN_RESULT_REVIEW_HOURS", "72")
 
 LOGGING = {
     "version": 1,

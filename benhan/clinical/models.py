@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -80,3 +81,29 @@ class PatientKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "value"], name="clinical_patient_key")]
+
+
+class ResultRelease(models.Model):
+    """When a signed lab report reaches the patient (decision 0024): the app-side index of its hold.
+
+    One row per lab report signed since holds exist. The legal facts stay in FHIR (the report's
+    release-after-review tag, the doctor's review as a Provenance); this row answers "may the
+    patient see it now?" in one query and makes the `result_ready` notice fire exactly once.
+    """
+
+    report_id = models.CharField(primary_key=True, max_length=64)
+    facility_code = models.CharField(max_length=16)
+    patient_ref = models.CharField(max_length=80)
+    signed_at = models.DateTimeField()
+    review_required = models.BooleanField(default=False)
+    hold_until = models.DateTimeField(null=True, blank=True)  # the delay's end, when review is required
+    awaiting_signature = models.BooleanField(default=False)  # a remote CA has not returned the signature yet
+    document_id = models.CharField(max_length=64, blank=True)  # the signed paper, once it exists
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    review_provenance_id = models.CharField(max_length=64, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"DiagnosticReport/{self.report_id}"

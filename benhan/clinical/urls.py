@@ -35,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("can-lam-sang/", results.worklist, name="worklist"),
     path("can-lam-sang/<str:request_id>/ket-qua/", results.enter_result, name="result"),
     path("ket-qua/<str:report_id>/ky/", results.sign_report, name="sign-report"),
+    path("ket-qua/<str:report_id>/da-tu-van/", results.review_result, name="review-result"),
     path("tra-cuu/icd10/", lookup.icd10, name="lookup-icd10"),
     path("tra-cuu/thuoc/", lookup.drugs, name="lookup-drugs"),
 ]

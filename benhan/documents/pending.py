@@ -30,6 +30,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ..accounts.actors import actor_for_user
@@ -50,6 +51,9 @@ LEASE_SECONDS = 300.0
 AWAITING = PendingSignature.Status.AWAITING
 # Worth asking again later: the CA could not be reached, or the signer did not answer in time.
 RETRYABLE = (RemoteSigningUnavailable, RemoteSigningTimeout)
+# Sent in the filing transaction with `pending` and `document`: capabilities waiting for the paper
+# (a lab result released to the patient) act atomically with it.
+filed = Signal()
 
 
 def _subject_key(targets: list[str]) -> str:
@@ -161,6 +165,7 @@ def run_signature(ctx: Any) -> dict[str, Any]:
         document = file_document(repo, prepared, produced)
         PendingSignature.objects.filter(pk=pending.pk).update(
             status=PendingSignature.Status.SIGNED, document=document, last_error="", finished_at=timezone.now())
+        filed.send(sender=PendingSignature, pending=pending, document=document)  # e.g. a lab result released
         return document.pk
 
     document_id = ctx.commit_step(file)

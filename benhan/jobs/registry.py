@@ -21,6 +21,7 @@ HANDLER_MODULES = [
     "benhan.exchange.tasks",
     "benhan.notifications.tasks",
     "benhan.documents.pending",
+    "benhan.clinical.release",
 ]
 
 Runner = Callable[["JobContext"], Any]

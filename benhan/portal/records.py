@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from benhan.accounts.models import Facility, User
 from benhan.clinical.index import parse_moment
+from benhan.clinical.release import is_held, withheld, withheld_documents
 from benhan.documents.kinds import KINDS
 from benhan.documents.models import SignedDocument
 from benhan.documents.records import KIND_SYSTEM
@@ -182,7 +183,8 @@ def _line(obs: dict[str, Any]) -> ResultLine:
 
 
 def _released(report: dict[str, Any]) -> bool:
-    """Released to the patient once signed: a lab report the responsible person made final."""
+    """A lab report the responsible person made final; holds (remote signature, review) are checked
+    apart, in benhan.clinical.release (decision 0024)."""
     return report.get("status") in ("final", "amended", "corrected") and _is_lab(report)
 
 
@@ -206,16 +208,18 @@ def results(repo: Repository, patient_ids: frozenset[str]) -> list[Result]:
                                                ("_sort", "-date"), ("_include", "DiagnosticReport:result")])
     observations = {o["id"]: o for o, _t, mode in found if mode == "include" and o.get("resourceType") == "Observation"}
     reports = [(r, t) for r, t, mode in found if mode == "match" and _released(r)]
+    held = withheld(r["id"] for r, _t in reports)
+    reports = [(r, t) for r, t in reports if r["id"] not in held]
     names = facility_names({t for _r, t in reports})
     return [_result(report, names.get(tenant, tenant), observations) for report, tenant in reports]
 
 
 def result(repo: Repository, report_id: str) -> Result | None:
     """One report by id. The read goes through the repository first: a report outside the patient's
-    compartments is refused there (403, audited), and one not yet signed is not shown (None)."""
+    compartments is refused there (403, audited), and one not yet signed or still held is not shown (None)."""
     stored = repo.read("DiagnosticReport", report_id)
     report = stored.json()
-    if not _released(report):
+    if not _released(report) or is_held(report_id):
         return None
     observations = {s.id: s.json() for s in repo.read_many("Observation", _result_ids(report))}
     return _result(report, facility_names({stored.tenant}).get(stored.tenant, stored.tenant), observations)
@@ -272,6 +276,7 @@ def papers(repo: Repository, patient_ids: frozenset[str]) -> list[Paper]:
     names = facility_names({t for _r, t, _m in found})
     signed = set(SignedDocument.objects.filter(pk__in=[d["id"] for d, _t, _m in found],
                                                status=SignedDocument.Status.CURRENT).values_list("pk", flat=True))
+    signed -= withheld_documents(signed)  # the paper of a result still held shows its values too
     out = []
     for doc, tenant, _mode in found:
         kind = _kind(doc)
@@ -291,7 +296,7 @@ def download(repo: Repository, document_id: str) -> tuple[SignedDocument, bytes]
     stored = repo.read("DocumentReference", document_id)
     document = SignedDocument.objects.filter(pk=document_id).first()
     attachment_urls = {str((c.get("attachment") or {}).get("url", "")) for c in stored.json().get("content") or ()}
-    if document is None or f"Binary/{document.binary_id}" not in attachment_urls:
+    if document is None or f"Binary/{document.binary_id}" not in attachment_urls or withheld_documents([document_id]):
         raise FhirError(404, [Issue("not-found", "no signed PDF for this document")])
     system = Repository(Actor.system("portal-download"), stored.tenant, purpose="PATRQT")
     pdf = base64.b64decode(system.read("Binary", document.binary_id).json().get("data", ""))

@@ -180,6 +180,8 @@ def _spec_list() -> dict[str, CatalogSpec]:
             Column("low_female", _("Giới hạn dưới nữ"), ("gioi han duoi nu", "min nu", "low_female"), False, parse_number),
             Column("high_female", _("Giới hạn trên nữ"), ("gioi han tren nu", "max nu", "high_female"), False, parse_number),
             Column("service_code", _("Mã dịch vụ"), ("ma dich vu", "ma_dich_vu")),
+            Column("release_after_review", _("Chỉ trả kết quả sau khi bác sĩ tư vấn"),
+                   ("tra ket qua sau tu van", "sau tu van", "release after review", "release_after_review"), False, _yes_no),
         ), check=_lab_check),
     }
 

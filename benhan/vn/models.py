@@ -109,6 +109,9 @@ class LabTest(CatalogEntry):
     low_female = models.DecimalField(_("giới hạn dưới (nữ)"), max_digits=12, decimal_places=4, null=True, blank=True)
     high_female = models.DecimalField(_("giới hạn trên (nữ)"), max_digits=12, decimal_places=4, null=True, blank=True)
     service_code = models.CharField(_("mã dịch vụ kỹ thuật"), max_length=32, blank=True)
+    # The patient app holds a report containing this test until a doctor has gone over it with the
+    # patient, or a delay has passed (decision 0024).
+    release_after_review = models.BooleanField(_("chỉ trả kết quả sau khi bác sĩ tư vấn"), default=False)
 
     class Meta(CatalogEntry.Meta):
         verbose_name = _("xét nghiệm")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("catalogs/import/<int:pk>/cancel/", views.import_cancel, name="import-cancel"),
     path("catalogs/<slug:kind>/", views.catalog_list, name="catalog"),
     path("catalogs/<slug:kind>/import/", views.import_upload, name="import"),
+    path("catalogs/labtest/<int:pk>/release-after-review/", views.toggle_release_after_review, name="labtest-review"),
     path("communes/", views.communes, name="communes"),
 ]

@@ -15,7 +15,7 @@ from benhan.accounts.decorators import admin_required, staff_required
 from . import catalog_import
 from .catalog_search import search
 from .forms import CatalogUploadForm
-from .models import CatalogImport
+from .models import CatalogImport, LabTest
 
 PAGE_SIZE = 50
 
@@ -55,6 +55,18 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
         return redirect("vn:import-preview", pk=batch.pk)
     return render(request, "vn/import_upload.html", {"form": form, "spec": spec, "kind": kind},
                   status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def toggle_release_after_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a lab test "release after review" (or unmark it): its results reach the patient app only
+    after a doctor has gone over them with the patient, or after the facility's delay."""
+    test = get_object_or_404(LabTest, pk=pk)
+    test.release_after_review = not test.release_after_review
+    test.save(update_fields=["release_after_review", "updated"])
+    messages.success(request, _("Đã lưu: %(name)s.") % {"name": test.name})
+    return redirect("vn:catalog", kind="labtest")
 
 
 REJECTED_ON_PAGE = 200  # the rest is in the downloadable report

@@ -15,7 +15,7 @@ from benhan.documents.pdf.contexts import presented_text
 from benhan.facilities.models import Bed, Department
 from benhan.fhir.repository import Repository
 
-from .. import catalogs
+from .. import catalogs, release
 from ..eprescription import gateway_from_settings
 from ..errors import ClinicalError
 from ..models import QueueTicket
@@ -64,6 +64,7 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
     } for group, lines in groups.items()]
     reports = {ref["reference"].split("/", 1)[1]: r for r in entries["DiagnosticReport"] for ref in r.get("basedOn", [])}
     results_by_id = {o["id"]: o for o in observations}
+    holds = release.holds([r["id"] for r in reports.values()])
     order_rows = []
     for request in entries["ServiceRequest"]:
         report = reports.get(request["id"])
@@ -73,6 +74,7 @@ def page_context(repo: Repository, encounter_id: str) -> dict[str, Any]:
             "report": report and {
                 "id": report["id"], "status": report.get("status"), "conclusion": report.get("conclusion", ""),
                 "findings": presented_text(report), "signers": orders.SIGNERS.get(orders.report_section(report), ()),
+                "hold": holds.get(report["id"]),
                 "results": [observation_row(results_by_id[r["reference"].split("/", 1)[1]]) for r in report.get("result", [])
                             if r["reference"].split("/", 1)[1] in results_by_id],
             },

@@ -14,7 +14,7 @@ from benhan.accounts.decorators import role_required
 from benhan.accounts.models import User
 from benhan.fhir.repository import Repository
 
-from .. import catalogs
+from .. import catalogs, release
 from ..errors import ClinicalError
 from ..workflows import orders
 from ..workflows.common import load, subject_id
@@ -90,6 +90,19 @@ def sign_report(request: HttpRequest, report_id: str) -> HttpResponse:
     try:
         orders.sign_report(repo, staff(request), report_id)
         messages.success(request, signed_message(request, _("Đã duyệt và ký phiếu kết quả.")))
+    except ClinicalError as exc:
+        messages.error(request, exc.message)
+    return redirect(back if back.startswith("/ui/") else "/ui/")
+
+
+@role_required("doctor")
+@require_POST
+def review_result(request: HttpRequest, report_id: str) -> HttpResponse:
+    """The doctor has gone over a "release after review" result with the patient: release it."""
+    back = post(request, "next") or "/ui/"
+    try:
+        release.record_review(repo_for(request), staff(request), report_id)
+        messages.success(request, _("Đã ghi nhận tư vấn kết quả; người bệnh đã xem được kết quả trên ứng dụng."))
     except ClinicalError as exc:
         messages.error(request, exc.message)
     return redirect(back if back.startswith("/ui/") else "/ui/")

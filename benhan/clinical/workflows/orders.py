@@ -289,13 +289,13 @@ def report_section(report: dict[str, Any]) -> str:
 
 
 def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
-    """Approve a report: final, then signed over the report and what it reports (the patient sees it from now).
+    """Approve a report: final, then signed over the report and what it reports (then released to the patient).
 
     A lab report is signed over its Observations (phiếu kết quả xét nghiệm); an imaging or procedure
     report over its order, findings and conclusion (phiếu kết quả chẩn đoán hình ảnh)."""
-    from benhan.core.events import emit
     from benhan.documents.pdf.contexts import imaging_report_context, lab_report_context
 
+    from .. import release
     from .signing import coverage_of, facility_of, sign
 
     _stored, report = load(repo, "DiagnosticReport", report_id)
@@ -311,21 +311,25 @@ def sign_report(repo: Repository, signer: User, report_id: str) -> Any:
     request_ids = [r["reference"].split("/", 1)[1] for r in report.get("basedOn") or ()
                    if str(r.get("reference", "")).startswith("ServiceRequest/")]
     with repo.atomic():
+        observations = [s.json() for s in repo.read_many("Observation", result_ids)] if section == "LAB" else []
+        review_required = release.needs_review(observations)
+
         def approve(r: dict[str, Any]) -> None:
             r["status"] = "final"
             r["issued"] = now_iso()
             r["resultsInterpreter"] = [performer(repo)]
+            if review_required:
+                release.tag_after_review(r)
         final = modify(repo, "DiagnosticReport", report_id, approve)
         _s, patient = load(repo, "Patient", patient_id)
         common: dict[str, Any] = {"facility": facility_of(repo), "coverage": coverage_of(repo, patient_id)}
         if section == "LAB":
-            observations = [s.json() for s in repo.read_many("Observation", result_ids)]
             context = lab_report_context(patient, final, observations, **common)
             refs = [f"Patient/{patient_id}", f"DiagnosticReport/{report_id}", *(f"Observation/{i}" for i in result_ids)]
             signed = sign(repo, signer, "lab_report", refs, context)
-            # Final and signed is released to the patient (decision 0012): tell them, in this transaction.
-            emit("result_ready", patient=f"Patient/{patient_id}", facility=repo.facility,
-                 link=f"/app/ho-so/{{profile}}/ket-qua/{report_id}/")
+            # Released to the patient, and `result_ready` sent, once signed and any review hold is over
+            # (decisions 0012, 0024): now, or later by the review, the remote signature or the delay job.
+            release.on_signed(repo, final, signed, review_required)
             return signed
         requests = [s.json() for s in repo.read_many("ServiceRequest", request_ids)]
         context = imaging_report_context(patient, final, requests[0] if requests else None, **common)
