@@ -4,6 +4,7 @@ patient sees or hears of them; remote-pending signatures hold a result until fil
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -100,7 +101,7 @@ def test_the_doctors_review_releases_it_once_and_the_delay_job_then_sends_nothin
         release.record_review(world.regional_repo, world.doctor, report)
 
 
-def test_after_the_delay_the_job_releases_and_announces_it_exactly_once(world: World, settings: object) -> None:
+def test_after_the_delay_the_job_releases_and_announces_it_exactly_once(world: World) -> None:
     report = _held_report(world)
     row = ResultRelease.objects.get(pk=report)
     assert row.hold_until is not None and row.hold_until - row.signed_at == timedelta(hours=72)
@@ -117,8 +118,8 @@ def test_after_the_delay_the_job_releases_and_announces_it_exactly_once(world: W
     assert Notification.objects.filter(kind="result_ready").count() == 1
 
 
-def test_the_delay_is_configurable_per_facility(settings: object) -> None:
-    setattr(settings, "RESULT_REVIEW_HOURS", "48,79001=24")
+def test_the_delay_is_configurable_per_facility(settings: Any) -> None:
+    settings.RESULT_REVIEW_HOURS = "48,79001=24"
     assert release.review_hours("79001") == 24 and release.review_hours("79010") == 48
 
 
