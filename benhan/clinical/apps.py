@@ -11,13 +11,15 @@ class ClinicalConfig(AppConfig):
         from benhan.documents.pending import filed
         from benhan.facilities.demo import register_step
         from benhan.facilities.demo import steps as _built_in_steps  # noqa: F401  (so "after" finds "patients")
+        from benhan.fhir import holds
         from benhan.fhir.store import add_write_listener
 
         from .demo import load_clinical_workflows
         from .index import on_write
-        from .release import on_filed
+        from .release import on_filed, patient_holds
 
         add_write_listener(on_write)
+        holds.register(patient_holds)
         filed.connect(lambda sender, pending, document, **_kw: on_filed(pending, document),
                       dispatch_uid="clinical-release-on-filed", weak=False)
         register_step("clinical-workflows", load_clinical_workflows, after="patients")

@@ -86,6 +86,23 @@ def _held(now: datetime) -> Q:
     return Q(awaiting_signature=True) | Q(review_required=True, reviewed_at__isnull=True, hold_until__gt=now)
 
 
+def patient_holds() -> list[tuple[str, str, list[Any]]]:
+    """The hold registered with benhan.fhir.holds: held reports and the Observations they report, so a
+    SMART app or any patient-context search sees them no sooner than the app's own pages."""
+    from django.db import connection
+
+    from benhan.fhir.search.models import ReferenceIndex
+
+    releases, references = ResultRelease._meta.db_table, ReferenceIndex._meta.db_table
+    held = (f"SELECT report_id AS id FROM {releases} WHERE awaiting_signature = %s"  # noqa: S608
+            " OR (review_required = %s AND reviewed_at IS NULL AND hold_until > %s)")
+    held_params: list[Any] = [True, True, connection.ops.adapt_datetimefield_value(timezone.now())]
+    observations = (f"SELECT target_id AS id FROM {references} WHERE resource_type = %s AND param = %s"  # noqa: S608
+                    f" AND target_type = %s AND resource_id IN ({held})")
+    return [("DiagnosticReport", held, held_params),
+            ("Observation", observations, ["DiagnosticReport", "result", "Observation", *held_params])]
+
+
 def withheld(report_ids: Iterable[str]) -> set[str]:
     """Those of these reports the patient may not see yet (reports signed before holds existed have no
     row and stay released)."""

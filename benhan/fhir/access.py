@@ -101,6 +101,10 @@ class AccessPolicy:
             ids = {ref[len("Patient/"):]} if isinstance(ref, str) and ref.startswith("Patient/") else set()
         if not (ids & actor.patient_ids):
             raise forbidden(f"{reference} is outside the patient's record")
+        from .holds import is_held
+
+        if is_held(resource_type, str(resource.get("id", ""))):
+            raise forbidden(f"{reference} is not yet released to the patient")
 
     def tenants(self, actor: Actor) -> frozenset[str] | None:
         """Tenants a search may return, or None for all."""

@@ -217,9 +217,11 @@ def results(repo: Repository, patient_ids: frozenset[str]) -> list[Result]:
 def result(repo: Repository, report_id: str) -> Result | None:
     """One report by id. The read goes through the repository first: a report outside the patient's
     compartments is refused there (403, audited), and one not yet signed or still held is not shown (None)."""
+    if is_held(report_id):  # the repository would refuse it too (benhan.fhir.holds); the page says "not found"
+        return None
     stored = repo.read("DiagnosticReport", report_id)
     report = stored.json()
-    if not _released(report) or is_held(report_id):
+    if not _released(report):
         return None
     observations = {s.id: s.json() for s in repo.read_many("Observation", _result_ids(report))}
     return _result(report, facility_names({stored.tenant}).get(stored.tenant, stored.tenant), observations)

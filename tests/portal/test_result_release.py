@@ -134,3 +134,40 @@ def test_the_review_action_on_the_encounter_page_releases_the_result(world: Worl
     assert response.status_code == 302
     assert _visible(world, report)
     assert Notification.objects.filter(kind="result_ready").count() == 1
+
+
+def test_a_held_result_and_its_values_stay_out_of_search_read_and_everything_for_the_patient(world: World) -> None:
+    """The hold is applied by the access policy itself, so the open patient API (SMART apps) sees no
+    more than the app's own pages; staff see the report throughout."""
+    import orjson
+
+    from benhan.fhir.bulk.everything import EverythingQuery, everything_page
+    from benhan.fhir.errors import FhirError
+    from benhan.fhir.search import search
+
+    report = _held_report(world)
+    values = [r["reference"].split("/", 1)[1]
+              for r in world.regional_repo.read("DiagnosticReport", report).json()["result"]]
+    account, opened = _opened()
+    repo = repository_for(account, opened)
+    assert repo.actor.patient_context_only and values
+
+    def searched(rtype: str) -> set[str]:
+        return {e.stored().id for e in search(repo, rtype, [], base_url="http://t/fhir").entries}
+
+    def in_everything() -> set[str]:
+        patient = sorted(opened.patient_ids)[0]
+        body = orjson.loads(everything_page(repo, EverythingQuery(patient_id=patient), "http://t/fhir").body)
+        return {e["resource"]["id"] for e in body.get("entry", [])}
+
+    assert report not in searched("DiagnosticReport") and not set(values) & searched("Observation")
+    assert report not in in_everything() and not set(values) & in_everything()
+    for rtype, rid in [("DiagnosticReport", report), ("Observation", values[0])]:
+        with pytest.raises(FhirError) as refused:
+            repo.read(rtype, rid)
+        assert refused.value.status == 403
+    assert world.regional_repo.read("DiagnosticReport", report).id == report  # staff are not held back
+
+    release.record_review(world.regional_repo, world.doctor, report)
+    assert report in searched("DiagnosticReport") and set(values) <= searched("Observation")
+    assert report in in_everything() and repo.read("Observation", values[0]).id == values[0]

@@ -126,6 +126,13 @@ def _where(repo: Repository, q: EverythingQuery, types: list[str]) -> tuple[str,
         sql, p = _in("c.patient_id", sorted(repo.actor.patient_ids) or [""])
         member.append(sql)
         member_params += p
+    if repo.actor.patient_context_only:
+        from benhan.fhir.holds import held_sql
+
+        hsql, hparams = held_sql("c")  # what the facility holds back (decision 0024)
+        if hsql:
+            member.append(hsql)
+            member_params += hparams
     if q.start is not None or q.end is not None:
         # Undated resources (the Patient, a Medication statement without date...) are always in.
         window = []

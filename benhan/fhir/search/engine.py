@@ -191,10 +191,15 @@ class _Search:
             params += sorted(self.tenants)
         if self.repo.actor.patient_context_only:
             from benhan.fhir.bulk.compartment_index import compartment_sql
+            from benhan.fhir.holds import held_sql
 
             csql, cparams = compartment_sql(sorted(self.repo.actor.patient_ids), alias=alias)
             sql += f" AND {csql}"
             params += cparams
+            hsql, hparams = held_sql(alias)
+            if hsql:
+                sql += f" AND {hsql}"
+                params += hparams
         return sql, params
 
     # --- building -----------------------------------------------------------------------------
