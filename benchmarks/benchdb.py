@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +38,16 @@ def drop_database(name: str, use_sqlite: bool) -> None:
     connections.close_all()
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+
+
+def run_in_database(label: str, use_sqlite: bool, body: Callable[[], None]) -> None:
+    """Set up a throwaway database, start Django on it, run `body`, and drop the database whatever happens."""
+    name = setup_database(label, use_sqlite)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
+    import django
+
+    django.setup()
+    try:
+        body()
+    finally:
+        drop_database(name, use_sqlite)

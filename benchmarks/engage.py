@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from app import timed  # noqa: E402
-from benchdb import drop_database, setup_database  # noqa: E402
+from benchdb import run_in_database  # noqa: E402
 
 
 def main() -> None:
@@ -33,15 +32,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    name = setup_database("engage", args.sqlite)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
-    import django
-
-    django.setup()
-    try:
-        run(args)
-    finally:
-        drop_database(name, args.sqlite)
+    run_in_database("engage", args.sqlite, lambda: run(args))
 
 
 def run(args: argparse.Namespace) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import os
 import secrets
 import statistics
 import sys
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from benchdb import drop_database, setup_database  # noqa: E402
+from benchdb import run_in_database  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -46,15 +45,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    name = setup_database("smart", args.sqlite)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")
-    import django
-
-    django.setup()
-    try:
-        run(args)
-    finally:
-        drop_database(name, args.sqlite)
+    run_in_database("smart", args.sqlite, lambda: run(args))
 
 
 def _patient_token(patient_id: str, n: int, client_id: str) -> str:
