@@ -136,7 +136,7 @@ def test_the_review_action_on_the_encounter_page_releases_the_result(world: Worl
     assert Notification.objects.filter(kind="result_ready").count() == 1
 
 
-def test_a_held_result_and_its_values_stay_out_of_search_read_and_everything_for_the_patient(world: World) -> None:
+def test_a_held_result_and_its_values_stay_out_of_search_read_everything_and_export_for_the_patient(world: World) -> None:
     """The hold is applied by the access policy itself, so the open patient API (SMART apps) sees no
     more than the app's own pages; staff see the report throughout."""
     import orjson
@@ -168,6 +168,16 @@ def test_a_held_result_and_its_values_stay_out_of_search_read_and_everything_for
         assert refused.value.status == 403
     assert world.regional_repo.read("DiagnosticReport", report).id == report  # staff are not held back
 
+    def exported() -> set[str]:
+        from benhan.fhir.bulk.export import rows_to_export, start_export
+
+        export = start_export(repo, level="patient", params=[], prefer="respond-async",
+                              request_url="http://t/fhir/Patient/$export")
+        return set(rows_to_export(export).values_list("resource_id", flat=True))
+
+    assert report not in exported() and not set(values) & exported()
+
     release.record_review(world.regional_repo, world.doctor, report)
     assert report in searched("DiagnosticReport") and set(values) <= searched("Observation")
     assert report in in_everything() and repo.read("Observation", values[0]).id == values[0]
+    assert report in exported() and set(values) <= exported()

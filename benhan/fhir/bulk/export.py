@@ -173,6 +173,12 @@ def _visible_rows(export: ExportRequest) -> QuerySet[ResourceRow]:
     elif export.level != "system":
         rows = rows.filter(Exists(CompartmentMember.objects.filter(
             resource_type=OuterRef("resource_type"), resource_id=OuterRef("resource_id"))))
+    if export.owner_kind == "patient":  # what the facility still holds back from the patient (decision 0024)
+        from benhan.fhir.holds import held_sql
+
+        sql, params = held_sql(ResourceRow._meta.db_table)
+        if sql:
+            rows = rows.extra(where=[sql], params=params)  # noqa: S610 (our own SQL, values as params)
     return rows
 
 
