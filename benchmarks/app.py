@@ -14,6 +14,8 @@ own record (visits, a signed result, a prescription) and a logged-in app session
 `benhan serve` (granian worker processes, `--server-workers`) over HTTP at once, each going through
 the app's pages `--per-patient` times. p50/p95 per page next to the same-run baseline: the same
 clients at the same concurrency fetching /app/sw.js, a Django view that touches no database.
+Last, on the same server (skip with `--no-3g`): each page opened in headless Chromium on an emulated
+slow 3G link, bytes transferred and time until usable, next to loopback (benchmarks/app_3g.py).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=50, help="patients at once against benhan serve (0: skip)")
     parser.add_argument("--per-patient", type=int, default=4, help="rounds through the app's pages per patient")
     parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--no-3g", action="store_true", help="skip the emulated slow-3G page loads in Chromium")
     args = parser.parse_args()
     name = setup_database("app", args.sqlite)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benhan.settings")

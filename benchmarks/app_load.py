@@ -149,6 +149,11 @@ def load_phase(args: argparse.Namespace, facility: Any, doctor: tuple[Any, Any],
         began = time.perf_counter()
         measured = _hammer(base, sessions, pages, args.per_patient)
         rate = sum(len(v) for v in measured.values()) / (time.perf_counter() - began)
+        if not args.no_3g:
+            from app_3g import slow_3g_phase
+
+            cookie, profile, report = sessions[0]
+            slow_3g_phase(base, cookie, pages(profile, report))
     finally:
         server.terminate()
         server.wait(timeout=30)
