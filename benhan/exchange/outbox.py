@@ -18,9 +18,10 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
+
+from benhan.jobs.rounds import lease_due
 
 from .inbox import receive
 from .messages import Message, seal
@@ -62,15 +63,7 @@ class DeliveryReport:
 
 
 def _lease(now: datetime, limit: int) -> list[OutboxMessage]:
-    due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    with transaction.atomic():
-        candidates = OutboxMessage.objects.filter(due)
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.order_by("created").values_list("id", flat=True)[:limit])
-        # The conditional update re-checks the lease: two senders never hold the same message.
-        OutboxMessage.objects.filter(due, id__in=ids).update(lease_until=now + LEASE)
-        return list(OutboxMessage.objects.filter(id__in=ids, lease_until=now + LEASE).order_by("created"))
+    return lease_due(OutboxMessage, now, limit, LEASE, ("created",))
 
 
 def hosted_codes() -> set[str]:

@@ -4,15 +4,13 @@ while messages wait; enqueuing a message books a round if none is booked."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
 
-from benhan.jobs import queue
-from benhan.jobs.models import Job
 from benhan.jobs.registry import job_handler
+from benhan.jobs.rounds import book_round
 
 from .models import OutboxMessage
 from .outbox import deliver_due
@@ -21,9 +19,7 @@ KIND = "exchange.deliver"
 
 
 def book_delivery(delay_seconds: float = 0.0) -> None:
-    """Make sure a delivery round is queued (a spare one is harmless: leases keep messages single-sent)."""
-    if not Job.objects.filter(kind=KIND, status=Job.Status.QUEUED).exists():
-        queue.enqueue(KIND, {}, run_after=timezone.now() + timedelta(seconds=delay_seconds), max_attempts=1000)
+    book_round(KIND, delay_seconds)
 
 
 @job_handler(KIND, max_attempts=1000, lease_seconds=120.0)

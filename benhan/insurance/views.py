@@ -92,16 +92,23 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _month_batch(request: HttpRequest, facility: Facility) -> tuple[Batch | None, date, str]:
+    """The posted month's ready claims, signed as one envelope; None (with the message shown) if refused."""
+    start, end, label = _month(request.POST.get("thang", ""))
+    try:
+        return claims.export_batch(facility, start, end, _user(request)), start, label
+    except (ClaimError, SigningError) as exc:
+        messages.error(request, str(exc))
+        return None, start, label
+
+
 @role_required(*DESK)
 @require_POST
 def export_view(request: HttpRequest) -> HttpResponse:
     """The month's ready claims in one signed GIAMDINHHS envelope, as a download."""
     facility = _facility(request)
-    start, end, label = _month(request.POST.get("thang", ""))
-    try:
-        batch = claims.export_batch(facility, start, end, _user(request))
-    except (ClaimError, SigningError) as exc:
-        messages.error(request, str(exc))
+    batch, start, label = _month_batch(request, facility)
+    if batch is None:
         return _back(request, label)
     response = HttpResponse(batch.envelope, content_type="application/xml")
     name = f"GIAMDINHHS_{facility.code}_{start:%Y%m}.xml"
@@ -128,12 +135,8 @@ def _send(request: HttpRequest, facility: Facility, batch: Batch) -> None:
 @require_POST
 def submit_view(request: HttpRequest) -> HttpResponse:
     facility = _facility(request)
-    start, end, label = _month(request.POST.get("thang", ""))
-    try:
-        batch = claims.export_batch(facility, start, end, _user(request))
-    except (ClaimError, SigningError) as exc:
-        messages.error(request, str(exc))
-    else:
+    batch, _start, label = _month_batch(request, facility)
+    if batch is not None:
         _send(request, facility, batch)
     return _back(request, label)
 

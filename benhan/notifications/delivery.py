@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
+
+from benhan.jobs.rounds import lease_due
 
 from .channels import DeliveryError, sender_for
 from .models import Notification
@@ -35,15 +35,7 @@ class DeliveryReport:
 
 
 def _lease(now: datetime, limit: int) -> list[Notification]:
-    due = Q(status=Notification.Status.PENDING, next_attempt_at__lte=now) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    with transaction.atomic():
-        candidates = Notification.objects.filter(due)
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
-        # The conditional update re-checks the lease: two workers never send the same notice.
-        Notification.objects.filter(due, id__in=ids).update(lease_until=now + LEASE)
-        return list(Notification.objects.filter(id__in=ids, lease_until=now + LEASE).select_related("account"))
+    return lease_due(Notification, now, limit, LEASE, ("next_attempt_at", "id"), related=("account",))
 
 
 def backoff(attempts: int) -> float:

@@ -3,15 +3,13 @@ one round sends what is due and books the next round while notices wait."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
 
-from benhan.jobs import queue
-from benhan.jobs.models import Job
 from benhan.jobs.registry import job_handler
+from benhan.jobs.rounds import book_round
 
 from .delivery import deliver_due
 from .models import Notification
@@ -20,9 +18,7 @@ KIND = "notifications.deliver"
 
 
 def book_delivery(delay_seconds: float = 0.0) -> None:
-    """Make sure a round is queued (a spare one is harmless: leases keep each notice single-sent)."""
-    if not Job.objects.filter(kind=KIND, status=Job.Status.QUEUED).exists():
-        queue.enqueue(KIND, {}, run_after=timezone.now() + timedelta(seconds=delay_seconds), max_attempts=1000)
+    book_round(KIND, delay_seconds)
 
 
 @job_handler(KIND, max_attempts=1000, lease_seconds=300.0)
