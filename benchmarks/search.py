@@ -277,7 +277,7 @@ class SqlCloner:
         import orjson
         from django.db import connection
 
-        from benhan.fhir.bulk.compartment_index import memberships
+        from benhan.fhir.bulk.compartment_index import member_rows
         from benhan.fhir.search.indexer import COLUMNS, TABLES, rows_for
         from benhan.fhir.store import Stored
 
@@ -304,7 +304,7 @@ class SqlCloner:
                                              f"  cloned  {got}\n  indexer {want}")
                     n_rows += len(got)
                 stored = Stored(rtype, rid, vid, lu, False, tenant, content)
-                want_m = sorted((m.patient_id, m.date_start, m.date_end) for m in memberships(stored, resource))
+                want_m = sorted((m[2], m[4], m[5]) for m in member_rows(stored, resource))
                 cur.execute("SELECT patient_id, date_start, date_end FROM fhir_compartment"
                             " WHERE resource_type = %s AND resource_id = %s", [rtype, rid])
                 got_m = sorted(cur.fetchall())

@@ -25,7 +25,11 @@ class ResourceRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource_type", "resource_id"], name="fhir_resource_type_id_uniq"),
         ]
-        indexes = [models.Index(fields=["resource_type", "last_updated"], name="fhir_resource_type_lu")]
+        indexes = [
+            models.Index(fields=["resource_type", "last_updated"], name="fhir_resource_type_lu"),
+            # A type's rows in row order: the default search order, walked by broad searches.
+            models.Index(fields=["resource_type", "id"], name="fhir_resource_type_row"),
+        ]
 
 
 class ResourceVersionRow(models.Model):

@@ -46,6 +46,10 @@ TERMINOLOGY_MODIFIERS = {"in", "not-in", "below", "above"}
 class Cond:
     sql: str
     params: list[Any]
+    # For `alias.resource_id IN (ids)` conditions: the ids subquery over one index table. The engine
+    # counts its rows (bounded) to tell a broad search from a narrow one, and probes it per row
+    # when it walks a type in row order (engine._walk_page).
+    probe: Cond | None = None
 
 
 class Compiler:
@@ -99,7 +103,7 @@ class Compiler:
             return self._row_param(rtype, c, alias)
         if c.code in special.TEXT_PARAMS or (c.code == special.NEAR and rtype == "Location"):
             ids = self.special_ids(rtype, c, nested)
-            return Cond(f"{alias}.resource_id IN ({ids.sql})", ids.params)
+            return Cond(f"{alias}.resource_id IN ({ids.sql})", ids.params, probe=ids)
         param = self.lookup(rtype, c)
         if c.chain:
             return self._chain(rtype, param, c, alias)
@@ -109,7 +113,8 @@ class Compiler:
             raise malformed(c.raw, "", "a value is required")
         ids = self.matching_ids(rtype, param, c, nested)
         negate = c.modifier in ("not", "not-in")
-        return Cond(f"{alias}.resource_id {'NOT IN' if negate else 'IN'} ({ids.sql})", ids.params)
+        return Cond(f"{alias}.resource_id {'NOT IN' if negate else 'IN'} ({ids.sql})", ids.params,
+                    probe=None if negate or param.type == "composite" else ids)
 
     def matching_ids(self, rtype: str, param: SearchParam, c: Criterion, nested: bool) -> Cond:
         """Subquery of the ids of `rtype` resources with an index value matching any of c's values."""

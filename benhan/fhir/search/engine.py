@@ -178,6 +178,10 @@ class _Search:
         self.compiler = Compiler(connection.vendor, self.tenants, self.base_url)
         self.warnings: list[Issue] = []
         self.filtered = False  # whether any criterion narrows the type (set by where())
+        # Per criterion, its index subquery when it is a plain `IN (ids)` condition (else None), and
+        # the WHERE clause with those conditions as per-row probes (both set by where()).
+        self.probes: list[Cond | None] = []
+        self.walk_where: tuple[str, list[Any]] = ("", [])
 
     # --- visibility ----------------------------------------------------------------------------
     def readable(self, rtype: str) -> bool:
@@ -231,6 +235,8 @@ class _Search:
             csql, cparams = compartment_sql([cid], alias="r")
             clauses.append(csql)
             params += cparams
+            self.probes.append(None)
+        walk_clauses, walk_params = list(clauses), list(params)
         for c in criteria:
             try:
                 cond = self._criterion(c)
@@ -241,6 +247,18 @@ class _Search:
                 continue
             clauses.append(cond.sql)
             params += cond.params
+            self.probes.append(cond.probe)
+            if cond.probe is None:
+                walk_clauses.append(cond.sql)
+                walk_params += cond.params
+            else:
+                # OFFSET 0 keeps PostgreSQL from turning the probe into a hash of every match.
+                offset = " OFFSET 0" if connection.vendor == "postgresql" else ""
+                alias = f"pr{len(self.probes)}"
+                walk_clauses.append(f"EXISTS (SELECT 1 FROM ({cond.probe.sql}) {alias}"
+                                    f" WHERE {alias}.resource_id = r.resource_id{offset})")
+                walk_params += cond.probe.params
+        self.walk_where = (" AND ".join(walk_clauses), walk_params)
         return " AND ".join(clauses), params
 
     def _criterion(self, c: Criterion) -> Cond:
@@ -283,6 +301,7 @@ class _Search:
             snapshot_col = f", (SELECT MAX(id) FROM {RESOURCE_TABLE})" if snapshot is None else ""
 
             count_only = ctl.summary == "count" or ctl.count == 0
+            broad = False
             total = page.get("t")
             rows: list[tuple[Any, ...]] = []
             capped: int | None = None  # matches counted up to COUNT_BOUND + 1 while finding the page
@@ -300,11 +319,16 @@ class _Search:
                 key_params: list[Any] = [p for k in keys for p in k.params]
                 window = None
                 if self.filtered and len(keys) == 1:
-                    window, capped = self._capped_page(cursor, where_sql, where_params, keyset, kparams, order,
-                                                       oparams, snapshot_col, ctl.count + 1)
-                    if window is None:
-                        window = self._window_page(cursor, where_sql, where_params, keyset, kparams, order, oparams,
-                                                   snapshot, snapshot_col, ctl.count + 1)
+                    broad = self._broad(cursor)
+                    if broad:
+                        window = self._walk_page(cursor, keyset, kparams, order, oparams, snapshot, snapshot_col,
+                                                 ctl.count + 1)
+                    else:
+                        window, capped = self._capped_page(cursor, where_sql, where_params, keyset, kparams, order,
+                                                           oparams, snapshot_col, ctl.count + 1)
+                        if window is None:
+                            window = self._window_page(cursor, where_sql, where_params, keyset, kparams, order,
+                                                       oparams, snapshot, snapshot_col, ctl.count + 1)
                 if window is not None:
                     pass
                 elif self.filtered:
@@ -345,6 +369,8 @@ class _Search:
                     total = capped if capped <= COUNT_BOUND else None
                 elif not count_only and not has_more:
                     total = len(rows)
+                elif broad and ctl.total == "bounded" and not count_only:
+                    total = None  # more matches than the bound: counting them is what the walk avoids
                 else:
                     total = self._count(cursor, where_sql, where_params, "accurate" if count_only else ctl.total)
 
@@ -398,6 +424,44 @@ class _Search:
         page = sorted((row[:-1] for row in rows if row[6] is not None), key=lambda row: row[6],
                       reverse=order.endswith("DESC"))
         return page, matched
+
+    def _broad(self, cursor: Any) -> bool:
+        """Whether every criterion of a one-type search is an index condition with more than
+        COUNT_BOUND index rows: then the page is found by walking the type in row order
+        (_walk_page) rather than by finding every match. Each count stops at the bound, so this
+        costs the same at any size of store."""
+        if not self.rtype or not self.probes or any(p is None for p in self.probes):
+            return False
+        for probe in self.probes:
+            assert probe is not None
+            cursor.execute(f"SELECT COUNT(*) FROM ({probe.sql} LIMIT %s) b", [*probe.params, COUNT_BOUND + 1])
+            if cursor.fetchone()[0] <= COUNT_BOUND:
+                return False
+        return True
+
+    def _walk_page(self, cursor: Any, keyset: str, kparams: list[Any], order: str, oparams: list[Any],
+                   snapshot: int | None, snapshot_col: str, limit: int) -> list[tuple[Any, ...]] | None:
+        """A page of a broad one-type search in row order: the type's next rows, taken in order
+        (the (resource_type, id) index) and each checked by probing the criteria's index rows,
+        until the page is full. Matches are common, so few rows are read, however large the store.
+        At most WINDOW_ROWS rows are walked: None when they hold too few matches (the caller then
+        finds all matches and sorts them)."""
+        bound, bparams = ("", []) if snapshot is None else (" AND r.id <= %s", [snapshot])
+        walk_sql, walk_params = self.walk_where
+        head = f"SELECT r.id FROM {RESOURCE_TABLE} r WHERE r.resource_type = %s{bound}{keyset}"
+        head_params = [self.rtype, *bparams, *kparams]
+        cursor.execute(
+            f"WITH w AS ({head} ORDER BY {order} LIMIT %s)"
+            f" SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content, r.id"
+            f"{snapshot_col} FROM w JOIN {RESOURCE_TABLE} r ON r.id = w.id WHERE {walk_sql} ORDER BY {order} LIMIT %s",
+            [*head_params, *oparams, WINDOW_ROWS, *walk_params, *oparams, limit],
+        )
+        rows = cursor.fetchall()
+        if len(rows) < limit:
+            cursor.execute(f"SELECT COUNT(*) FROM ({head} LIMIT %s) w", [*head_params, WINDOW_ROWS])
+            if cursor.fetchone()[0] >= WINDOW_ROWS:
+                return None  # the walk ended at the window's end, not the type's
+        return [tuple(row) for row in rows]
 
     @staticmethod
     def _window_page(cursor: Any, where_sql: str, where_params: list[Any], keyset: str, kparams: list[Any],

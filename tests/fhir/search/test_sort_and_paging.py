@@ -169,7 +169,7 @@ def _all_pages(repo: Repository, query: list[tuple[str, str]]) -> tuple[list[str
 
 
 @pytest.mark.parametrize(("window", "sparse"), [(5, False), (5, True), (1000, False)])
-def test_broad_searches_page_alike_through_the_row_window_or_all_matches(
+def test_broad_searches_page_alike_through_the_walk_of_the_type_or_all_matches(
         repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int, sparse: bool) -> None:
     from benhan.fhir.search import engine
 
@@ -177,14 +177,14 @@ def test_broad_searches_page_alike_through_the_row_window_or_all_matches(
     monkeypatch.setattr(engine, "COUNT_BOUND", 3)
     monkeypatch.setattr(engine, "WINDOW_ROWS", window)
     found: list[bool] = []
-    real = engine._Search._window_page
+    real = engine._Search._walk_page
 
-    def spy(*args: Any) -> Any:
-        page = real(*args)
+    def spy(self: Any, *args: Any) -> Any:
+        page = real(self, *args)
         found.append(page is not None)
         return page
 
-    monkeypatch.setattr(engine._Search, "_window_page", staticmethod(spy))
+    monkeypatch.setattr(engine._Search, "_walk_page", spy)
     expected = []
     for _ in range(14):
         expected.append(_patient(repo, "Nguyễn", "1980"))
@@ -199,3 +199,29 @@ def test_broad_searches_page_alike_through_the_row_window_or_all_matches(
     assert exact == 14
     few, _, counted = _all_pages(repo, [("family", "nguyen"), ("_id", ",".join(expected[:3])), ("_count", "2")])
     assert few == expected[:3] and counted == 3
+
+
+def test_a_broad_search_with_several_criteria_walks_to_the_same_pages_as_finding_all_matches(
+        repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benhan.fhir.search import engine
+
+    wanted = []
+    for i in range(30):
+        pid = _patient(repo, "Nguyễn" if i % 2 else "Trần", "1980-05-0" + str(1 + i % 3))
+        if i % 2 and i % 3 == 1:
+            wanted.append(pid)
+    query = [("family", "nguyen"), ("birthdate", "1980-05-02"), ("gender:missing", "true"), ("_count", "2")]
+    monkeypatch.setattr(engine, "COUNT_BOUND", 3)  # family and birthdate are "broad", :missing has no probe
+    narrow_forward, _, _ = _all_pages(repo, query)
+    walked: list[bool] = []
+    real = engine._Search._broad
+
+    def spy(self: Any, cursor: Any) -> bool:
+        walked.append(real(self, cursor))
+        return walked[-1]
+
+    monkeypatch.setattr(engine._Search, "_broad", spy)
+    query_without_missing = query[:2] + query[3:]
+    forward, backward, total = _all_pages(repo, query_without_missing)
+    assert forward == backward == narrow_forward == wanted
+    assert walked and all(walked) and total is None
