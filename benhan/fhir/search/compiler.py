@@ -238,6 +238,11 @@ class Compiler:
         """Subquery of the ids of visible, current `rtype` resources meeting criterion c."""
         r = self._alias("r")
         cond = self.criterion(rtype, c, r, nested=True)
+        if cond.probe is not None:
+            # Only current, undeleted resources have index rows, and each row carries its
+            # resource's tenant (checked in the probe, as nested): the index rows alone answer,
+            # without a look-up of every match's resource row.
+            return cond.probe
         tenant = self._tenant_sql(r)
         return Cond(
             f"SELECT {r}.resource_id FROM {RESOURCE_TABLE} {r} WHERE {r}.resource_type = %s AND {r}.deleted = %s"
