@@ -38,6 +38,10 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 1000
 COUNT_BOUND = 1000  # without _total, matches are counted up to this many
 WINDOW_ROWS = 4000  # rows in row order a default-order page is first looked for in (see _window_page)
+# A broad search walks at most this many rows of its type per row of the page (and never more than
+# WINDOW_ROWS): a match in ten rows or more fills the page from the walk; sparser matches are
+# found all at once instead, after a walk that cost little (see _walk_page).
+WALK_ROWS_PER_MATCH = 10
 _SALT = "benhan.fhir.search.page"
 
 
@@ -444,8 +448,9 @@ class _Search:
         """A page of a broad one-type search in row order: the type's next rows, taken in order
         (the (resource_type, id) index) and each checked by probing the criteria's index rows,
         until the page is full. Matches are common, so few rows are read, however large the store.
-        At most WINDOW_ROWS rows are walked: None when they hold too few matches (the caller then
-        finds all matches and sorts them)."""
+        At most WALK_ROWS_PER_MATCH rows per row of the page are walked: None when they hold too
+        few matches (the caller then finds all matches and sorts them)."""
+        window = min(WINDOW_ROWS, WALK_ROWS_PER_MATCH * limit)
         bound, bparams = ("", []) if snapshot is None else (" AND r.id <= %s", [snapshot])
         walk_sql, walk_params = self.walk_where
         head = f"SELECT r.id FROM {RESOURCE_TABLE} r WHERE r.resource_type = %s{bound}{keyset}"
@@ -454,12 +459,12 @@ class _Search:
             f"WITH w AS ({head} ORDER BY {order} LIMIT %s)"
             f" SELECT r.resource_type, r.resource_id, r.version_id, r.last_updated, r.tenant, r.content, r.id"
             f"{snapshot_col} FROM w JOIN {RESOURCE_TABLE} r ON r.id = w.id WHERE {walk_sql} ORDER BY {order} LIMIT %s",
-            [*head_params, *oparams, WINDOW_ROWS, *walk_params, *oparams, limit],
+            [*head_params, *oparams, window, *walk_params, *oparams, limit],
         )
         rows = cursor.fetchall()
         if len(rows) < limit:
-            cursor.execute(f"SELECT COUNT(*) FROM ({head} LIMIT %s) w", [*head_params, WINDOW_ROWS])
-            if cursor.fetchone()[0] >= WINDOW_ROWS:
+            cursor.execute(f"SELECT COUNT(*) FROM ({head} LIMIT %s) w", [*head_params, window])
+            if cursor.fetchone()[0] >= window:
                 return None  # the walk ended at the window's end, not the type's
         return [tuple(row) for row in rows]
 
