@@ -323,13 +323,13 @@ class _Search:
                 key_params: list[Any] = [p for k in keys for p in k.params]
                 window = None
                 if self.filtered and len(keys) == 1:
-                    broad = self._broad(cursor)
+                    window, matched, broad = self._capped_page(cursor, where_sql, where_params, keyset, kparams,
+                                                               order, oparams, snapshot_col, ctl.count + 1)
                     if broad:
                         window = self._walk_page(cursor, keyset, kparams, order, oparams, snapshot, snapshot_col,
                                                  ctl.count + 1)
                     else:
-                        window, capped = self._capped_page(cursor, where_sql, where_params, keyset, kparams, order,
-                                                           oparams, snapshot_col, ctl.count + 1)
+                        capped = matched
                         if window is None:
                             window = self._window_page(cursor, where_sql, where_params, keyset, kparams, order,
                                                        oparams, snapshot, snapshot_col, ctl.count + 1)
@@ -405,43 +405,58 @@ class _Search:
             result.entries = []
         return result
 
-    @staticmethod
-    def _capped_page(cursor: Any, where_sql: str, where_params: list[Any], keyset: str, kparams: list[Any],
+    def _capped_page(self, cursor: Any, where_sql: str, where_params: list[Any], keyset: str, kparams: list[Any],
                      order: str, oparams: list[Any], snapshot_col: str,
-                     limit: int) -> tuple[list[tuple[Any, ...]] | None, int]:
-        """The page in row order from at most COUNT_BOUND + 1 matches, and how many there were.
+                     limit: int) -> tuple[list[tuple[Any, ...]] | None, int, bool]:
+        """The page in row order from at most COUNT_BOUND + 1 matches, how many there were, and
+        whether the search is broad.
 
         Most searches (a patient's records, an identifier, a name) match fewer: then the page and
-        the bounded total come from one statement. With more, the page is found by _window_page."""
+        the bounded total come from one statement. With more, the page is found by _window_page.
+        When every criterion is a plain index condition, the statement first counts each one's
+        index rows up to the bound (an index-only scan that stops there, so it costs the same at
+        any size of store); if all pass it, the search is broad and the statement stops before
+        finding any match (a one-time filter): the caller walks the type instead (_walk_page)."""
+        gate_sql, gate_params = self._gate()
+        gate_cte = f"g AS MATERIALIZED (SELECT {gate_sql} AS v), " if gate_sql else ""
+        gate_where = " AND (SELECT v FROM g) <= %s" if gate_sql else ""
+        gate_col = ", (SELECT v FROM g)" if gate_sql else ", 0"
         cursor.execute(
-            f"WITH m AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE {where_sql} LIMIT %s),"
-            f" p AS (SELECT r.id FROM m r WHERE 1 = 1{keyset} ORDER BY {order} LIMIT %s)"
-            f" SELECT q.*, c.n FROM (SELECT COUNT(*) AS n FROM m) c LEFT JOIN"
+            f"WITH {gate_cte}m AS MATERIALIZED (SELECT r.id FROM {RESOURCE_TABLE} r WHERE {where_sql}{gate_where}"
+            f" LIMIT %s), p AS (SELECT r.id FROM m r WHERE 1 = 1{keyset} ORDER BY {order} LIMIT %s)"
+            f" SELECT q.*, c.n{gate_col} FROM (SELECT COUNT(*) AS n FROM m) c LEFT JOIN"
             f" (SELECT f.resource_type, f.resource_id, f.version_id, f.last_updated, f.tenant, f.content, f.id"
             f"{snapshot_col} FROM p JOIN {RESOURCE_TABLE} f ON f.id = p.id) q ON 1 = 1",
-            [*where_params, COUNT_BOUND + 1, *kparams, *oparams, limit],
+            [*gate_params, *where_params, *([COUNT_BOUND] if gate_sql else []), COUNT_BOUND + 1, *kparams, *oparams,
+             limit],
         )
         rows = cursor.fetchall()
-        matched = int(rows[0][-1])  # one row at least: the count joins an empty page too
+        # One row at least: the count joins an empty page too.
+        matched, gate = int(rows[0][-2]), int(rows[0][-1])
+        if gate > COUNT_BOUND:
+            return None, matched, True
         if matched > COUNT_BOUND:
-            return None, matched
-        page = sorted((row[:-1] for row in rows if row[6] is not None), key=lambda row: row[6],
+            return None, matched, False
+        page = sorted((row[:-2] for row in rows if row[6] is not None), key=lambda row: row[6],
                       reverse=order.endswith("DESC"))
-        return page, matched
+        return page, matched, False
 
-    def _broad(self, cursor: Any) -> bool:
-        """Whether every criterion of a one-type search is an index condition with more than
-        COUNT_BOUND index rows: then the page is found by walking the type in row order
-        (_walk_page) rather than by finding every match. Each count stops at the bound, so this
-        costs the same at any size of store."""
+    def _gate(self) -> tuple[str, list[Any]]:
+        """SQL for the least of the criteria's index-row counts, each stopped at COUNT_BOUND + 1;
+        empty unless the search has one type and every criterion is a plain index condition
+        (only then can the search be walked)."""
         if not self.rtype or not self.probes or any(p is None for p in self.probes):
-            return False
-        for probe in self.probes:
+            return "", []
+        counts: list[str] = []
+        params: list[Any] = []
+        for i, probe in enumerate(self.probes):
             assert probe is not None
-            cursor.execute(f"SELECT COUNT(*) FROM ({probe.sql} LIMIT %s) b", [*probe.params, COUNT_BOUND + 1])
-            if cursor.fetchone()[0] <= COUNT_BOUND:
-                return False
-        return True
+            counts.append(f"(SELECT COUNT(*) FROM ({probe.sql} LIMIT %s) b{i})")
+            params += [*probe.params, COUNT_BOUND + 1]
+        if len(counts) == 1:
+            return counts[0], params
+        least = "LEAST" if connection.vendor == "postgresql" else "MIN"  # SQLite's many-argument MIN
+        return f"{least}({', '.join(counts)})", params
 
     def _walk_page(self, cursor: Any, keyset: str, kparams: list[Any], order: str, oparams: list[Any],
                    snapshot: int | None, snapshot_col: str, limit: int) -> list[tuple[Any, ...]] | None:

@@ -214,13 +214,14 @@ def test_a_broad_search_with_several_criteria_walks_to_the_same_pages_as_finding
     monkeypatch.setattr(engine, "COUNT_BOUND", 3)  # family and birthdate are "broad", :missing has no probe
     narrow_forward, _, _ = _all_pages(repo, query)
     walked: list[bool] = []
-    real = engine._Search._broad
+    real = engine._Search._walk_page
 
-    def spy(self: Any, cursor: Any) -> bool:
-        walked.append(real(self, cursor))
-        return walked[-1]
+    def spy(self: Any, *args: Any) -> Any:
+        page = real(self, *args)
+        walked.append(page is not None)
+        return page
 
-    monkeypatch.setattr(engine._Search, "_broad", spy)
+    monkeypatch.setattr(engine._Search, "_walk_page", spy)
     query_without_missing = query[:2] + query[3:]
     forward, backward, total = _all_pages(repo, query_without_missing)
     assert forward == backward == narrow_forward == wanted
