@@ -37,6 +37,30 @@ def allocate_ids(table: str, count: int) -> list[int]:
         return list(range(top + 1, top + 1 + count))
 
 
+try:  # psycopg's own row formatter (C with psycopg[binary]), the one Copy.write_row calls
+    from psycopg._copy_base import format_row_text as _format_row_text
+except ImportError:  # a psycopg that moved it: write_row below, same bytes, a little slower
+    _format_row_text = None
+
+_FLUSH = 32 * 1024  # psycopg's own buffer size: blocks of this size go to libpq without being split
+
+
+def _write_text_rows(copy: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """The rows as Copy.write_row would send them, formatted by the same function with the same
+    transformer, in 32 kB blocks; without write_row's two Python calls per row (an import of the
+    12,041 Synthea resources writes 254,000 index rows)."""
+    assert _format_row_text is not None
+    transformer = copy.formatter.transformer
+    buffer = bytearray()
+    for row in rows:
+        _format_row_text(row, transformer, buffer)
+        if len(buffer) > _FLUSH:
+            copy.write(buffer)
+            buffer = bytearray()
+    if buffer:
+        copy.write(buffer)
+
+
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows (tuples in `columns` order). A unique violation surfaces as Django's IntegrityError."""
     if not rows:
@@ -49,8 +73,11 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         raw = connection.connection
         try:
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                if _format_row_text is None:
+                    for row in rows:
+                        copy.write_row(row)
+                else:
+                    _write_text_rows(copy, rows)
         except psycopg.IntegrityError as exc:
             raise IntegrityError(str(exc)) from exc
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -50,7 +50,14 @@ def _zone(tz: str | None) -> tzinfo:
 
 def parse_range(text: str) -> tuple[int, int] | None:
     """(low, high) in epoch ms, both inclusive, or None when `text` is not a FHIR date/dateTime/instant."""
-    m = _DATE_RE.match(text.strip()) if isinstance(text, str) else None
+    return _parse_range(text) if isinstance(text, str) else None
+
+
+# The resources of one encounter repeat its moments (every Observation of a visit has the same
+# effectiveDateTime), and the local zone is fixed for the process (see _local_zone).
+@lru_cache(maxsize=65536)
+def _parse_range(text: str) -> tuple[int, int] | None:
+    m = _DATE_RE.match(text.strip())
     if not m:
         return None
     try:

@@ -9,6 +9,7 @@ PostgreSQL) for the new rows. A deleted resource keeps no index rows, so searche
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -19,6 +20,7 @@ from benhan.fhir.store import Stored
 from . import special
 from .definitions import indexed_params
 from .models import INDEX_MODELS
+from .paths import Expression
 from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
 
 _COMMON = ("resource_type", "resource_id", "param", "tenant", "grp")
@@ -49,26 +51,55 @@ def composite_key(code: str, index: int) -> str:
 Memo = dict[tuple[str, int], tuple[Any, list[tuple[Any, ...]]]]
 
 
-def _add_values(rows: Rows, memo: Memo, kind: str, value: Any, rtype: str, rid: str, code: str, tenant: str,
-                grp: int) -> None:
+def _add_values(rows: Rows, memo: Memo, kind: str, value: Any, head: tuple[Any, ...]) -> None:
+    """The rows of one element: `head` (type, id, param, tenant, grp) and each typed value."""
     if type(value) is dict:
-        hit = memo.get((kind, id(value)))
+        key = (kind, id(value))
+        hit = memo.get(key)
         if hit is None:
-            hit = memo[(kind, id(value))] = (value, EXTRACTORS[kind](value))
+            hit = memo[key] = (value, EXTRACTORS[kind](value))
         typed_rows = hit[1]
-    else:
-        typed_rows = EXTRACTORS[kind](value)
-    out = rows[kind]
-    for typed in typed_rows:
-        out.append((rtype, rid, code, tenant, grp, *typed))
-    # The only values with extra token rows: an Identifier with a type, a Reference with an identifier.
-    if type(value) is dict:
+        out = rows[kind]
+        for typed in typed_rows:
+            out.append(head + typed)
+        # The only values with extra token rows: an Identifier with a type, a Reference with an identifier.
         if kind == "token" and "type" in value:
-            rows["token"].extend((rtype, rid, f"{code}:of-type", tenant, grp, *typed)
-                                 for typed in identifier_type_values(value))
+            _add_extra(rows, head, ":of-type", identifier_type_values(value))
         elif kind == "reference" and "identifier" in value:
-            rows["token"].extend((rtype, rid, f"{code}:identifier", tenant, grp, *typed)
-                                 for typed in reference_identifier_values(value))
+            _add_extra(rows, head, ":identifier", reference_identifier_values(value))
+    else:
+        out = rows[kind]
+        for typed in EXTRACTORS[kind](value):
+            out.append(head + typed)
+
+
+def _add_extra(rows: Rows, head: tuple[Any, ...], suffix: str, typed_rows: list[tuple[Any, ...]]) -> None:
+    if typed_rows:
+        extra = (head[0], head[1], head[2] + suffix, head[3], head[4])
+        rows["token"].extend(extra + typed for typed in typed_rows)
+
+
+# One resource type's indexed parameters, ready for rows_for: the parameters that read a top-level
+# key, by key, and those that may read anything. A resource has a dozen keys against ~30 parameters,
+# so looking the keys up is cheaper than testing every parameter's roots against the resource.
+_Entry = tuple[Expression, str, str, tuple[tuple[Expression, str, str], ...]]
+
+
+@cache
+def _plan(rtype: str) -> tuple[tuple[_Entry, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
+    entries: list[_Entry] = []
+    by_root: dict[str, list[int]] = defaultdict(list)
+    always: list[int] = []
+    for i, param in enumerate(indexed_params(rtype)):
+        assert param.expression is not None
+        components = tuple((c.expression, c.type, composite_key(param.code, k)) for k, c in enumerate(param.components))
+        entries.append((param.expression, param.type, param.code, components))
+        if param.roots is None:
+            always.append(i)
+        else:
+            for root in param.roots:
+                by_root[root].append(i)
+    return tuple(entries), {k: tuple(v) for k, v in by_root.items()}, tuple(always)
 
 
 def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
@@ -77,23 +108,29 @@ def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
     rows: Rows = defaultdict(list)
     memo: Memo = {}
     rtype = resource["resourceType"]
-    present = resource.keys()
-    for param in indexed_params(rtype):
-        if param.roots is not None and param.roots.isdisjoint(present):
+    entries, by_root, always = _plan(rtype)
+    chosen = set(always)
+    for key in resource:
+        hit = by_root.get(key)
+        if hit is not None:
+            chosen.update(hit)
+    for i in sorted(chosen):
+        expression, kind, code, components = entries[i]
+        elements = expression(resource)
+        if not elements:
             continue
-        assert param.expression is not None
-        elements = param.expression(resource)
-        if param.type == "composite":
+        if kind == "composite":
             for grp, element in enumerate(elements, start=1):
                 if not isinstance(element, dict):
                     continue
-                for i, comp in enumerate(param.components):
-                    key = composite_key(param.code, i)
-                    for value in comp.expression(element):
-                        _add_values(rows, memo, comp.type, value, rtype, resource_id, key, tenant, grp)
+                for comp_expression, comp_kind, comp_code in components:
+                    head = (rtype, resource_id, comp_code, tenant, grp)
+                    for value in comp_expression(element):
+                        _add_values(rows, memo, comp_kind, value, head)
             continue
+        head = (rtype, resource_id, code, tenant, 0)
         for value in elements:
-            _add_values(rows, memo, param.type, value, rtype, resource_id, param.code, tenant, 0)
+            _add_values(rows, memo, kind, value, head)
     special.add_rows(rows, resource, resource_id, tenant)
     return rows
 

@@ -101,6 +101,8 @@ def identifier_type_values(value: Any) -> list[tuple[str, str, str]]:
     ]
 
 
+# References repeat across resources (every entry of a record names the same patient and encounter).
+@lru_cache(maxsize=65536)
 def split_reference(ref: str) -> tuple[str, str, str]:
     """(type, id, url) of a reference string: relative `Patient/1`, absolute URL, or canonical."""
     if ref.startswith("#") or ref.startswith("urn:"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Issue
+from .primitives import PrimitiveCheck
 from .references import describe_targets, parse_reference
 from .tables import Elem, Node, Tables
 
@@ -132,6 +133,11 @@ class Walker:
                     issues.append(Issue("structure", f"{name}[x] appears twice ({chosen[name]} and {key})",
                                         (f"{path}.{name}",)))
                 chosen[name] = key
+            prim = elem.prim
+            if prim is not None and not elem.many and value is not None and type(value) is not list \
+                    and prim(value) is None and (elem.codes is None or value in elem.codes) \
+                    and not (elem.is_local_uri and value[:1] == "#"):
+                continue  # a valid single primitive: _primitive_item would add nothing (see _plain)
             at = path + elem.dot_name
             if elem.many:
                 if type(value) is not list:
@@ -143,15 +149,16 @@ class Walker:
                 if elem.max is not None and len(value) > elem.max:
                     issues.append(Issue("structure", f"{elem.key} allows at most {_plural(elem.max)}, "
                                         f"found {len(value)}", (at,)))
-                if elem.prim is not None:
+                if prim is not None:
                     for i, item in enumerate(value):
-                        self._primitive_item(elem, item, f"{at}[{i}]", obj, i, issues, scope)
+                        if item is None or not _plain(elem, prim, item):
+                            self._primitive_item(elem, item, f"{at}[{i}]", obj, i, issues, scope)
                 else:
                     for i, item in enumerate(value):
                         self._complex(elem, item, f"{at}[{i}]", issues, scope)
             elif type(value) is list:
                 issues.append(Issue("structure", f"{elem.key} is a single value, not an array", (at,)))
-            elif elem.prim is not None:
+            elif prim is not None:
                 self._primitive_item(elem, value, at, obj, None, issues, scope)
             else:
                 self._complex(elem, value, at, issues, scope)
@@ -281,6 +288,18 @@ class Walker:
         elif elem.targets is not None and target.type not in elem.targets:
             issues.append(Issue("value", f"{reference} refers to {target.type}, but must refer to "
                                     f"{describe_targets(elem.targets)}", (where,)))
+
+
+def _plain(elem: Elem, prim: PrimitiveCheck, value: Any) -> bool:
+    """Whether a primitive value (not None) is valid, in its value set, and no local reference:
+    then _primitive_item would do nothing, and the walk skips building its path. It re-checks
+    everything else, so the issues stay exactly what it reports."""
+    if prim(value) is not None:
+        return False
+    codes = elem.codes
+    if codes is not None and value not in codes:
+        return False
+    return not (elem.is_local_uri and value[:1] == "#")
 
 
 def _allowed(codes: frozenset[str]) -> str:
