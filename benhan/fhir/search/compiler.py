@@ -38,6 +38,9 @@ MODIFIERS = {
     "uri": {"below", "above", "missing"},
     "composite": set(),
 }
+# Modifiers matched by a LIKE with a leading wildcard: no index range, so a criterion with one is
+# not counted ahead (that would scan its rows twice) and never makes a search walk.
+_SCANNING = frozenset({"contains", "text"})
 # Token modifiers answered from the ValueSets and CodeSystems stored here (terminology.py).
 TERMINOLOGY_MODIFIERS = {"in", "not-in", "below", "above"}
 
@@ -103,7 +106,9 @@ class Compiler:
             return self._row_param(rtype, c, alias)
         if c.code in special.TEXT_PARAMS or (c.code == special.NEAR and rtype == "Location"):
             ids = self.special_ids(rtype, c, nested)
-            return Cond(f"{alias}.resource_id IN ({ids.sql})", ids.params, probe=ids)
+            # No probe: `_text`/`_content` scan the type's text rows (no index range), so counting
+            # them first would double that scan; `near` is rare enough not to walk.
+            return Cond(f"{alias}.resource_id IN ({ids.sql})", ids.params)
         param = self.lookup(rtype, c)
         if c.chain:
             return self._chain(rtype, param, c, alias)
@@ -114,7 +119,7 @@ class Compiler:
         ids = self.matching_ids(rtype, param, c, nested)
         negate = c.modifier in ("not", "not-in")
         return Cond(f"{alias}.resource_id {'NOT IN' if negate else 'IN'} ({ids.sql})", ids.params,
-                    probe=None if negate or param.type == "composite" else ids)
+                    probe=None if negate or param.type == "composite" or c.modifier in _SCANNING else ids)
 
     def matching_ids(self, rtype: str, param: SearchParam, c: Criterion, nested: bool) -> Cond:
         """Subquery of the ids of `rtype` resources with an index value matching any of c's values."""
