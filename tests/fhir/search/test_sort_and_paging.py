@@ -168,6 +168,22 @@ def _all_pages(repo: Repository, query: list[tuple[str, str]]) -> tuple[list[str
     return forward, backward + [e.id for e in pages[-1].matches], first_total
 
 
+def _record_walks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each walk of a type (engine._walk_page) held its page, in order."""
+    from benhan.fhir.search import engine
+
+    held: list[bool] = []
+    real = engine._Search._walk_page
+
+    def spy(self: Any, *args: Any) -> Any:
+        page = real(self, *args)
+        held.append(page is not None)
+        return page
+
+    monkeypatch.setattr(engine._Search, "_walk_page", spy)
+    return held
+
+
 @pytest.mark.parametrize(("window", "sparse"), [(5, False), (5, True), (1000, False)])
 def test_broad_searches_page_alike_through_the_walk_of_the_type_or_all_matches(
         repo: Repository, monkeypatch: pytest.MonkeyPatch, window: int, sparse: bool) -> None:
@@ -176,15 +192,7 @@ def test_broad_searches_page_alike_through_the_walk_of_the_type_or_all_matches(
     # Few matches count as "broad" here, so the window path and its fall-back both run.
     monkeypatch.setattr(engine, "COUNT_BOUND", 3)
     monkeypatch.setattr(engine, "WINDOW_ROWS", window)
-    found: list[bool] = []
-    real = engine._Search._walk_page
-
-    def spy(self: Any, *args: Any) -> Any:
-        page = real(self, *args)
-        found.append(page is not None)
-        return page
-
-    monkeypatch.setattr(engine._Search, "_walk_page", spy)
+    found = _record_walks(monkeypatch)
     expected = []
     for _ in range(14):
         expected.append(_patient(repo, "Nguyễn", "1980"))
@@ -213,15 +221,7 @@ def test_a_broad_search_with_several_criteria_walks_to_the_same_pages_as_finding
     query = [("family", "nguyen"), ("birthdate", "1980-05-02"), ("gender:missing", "true"), ("_count", "2")]
     monkeypatch.setattr(engine, "COUNT_BOUND", 3)  # family and birthdate are "broad", :missing has no probe
     narrow_forward, _, _ = _all_pages(repo, query)
-    walked: list[bool] = []
-    real = engine._Search._walk_page
-
-    def spy(self: Any, *args: Any) -> Any:
-        page = real(self, *args)
-        walked.append(page is not None)
-        return page
-
-    monkeypatch.setattr(engine._Search, "_walk_page", spy)
+    walked = _record_walks(monkeypatch)
     query_without_missing = query[:2] + query[3:]
     forward, backward, total = _all_pages(repo, query_without_missing)
     assert forward == backward == narrow_forward == wanted
