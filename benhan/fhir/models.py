@@ -68,7 +68,7 @@ class AuditRow(models.Model):
     resource_type = models.CharField(max_length=64, blank=True)
     resource_id = models.CharField(max_length=64, blank=True)
     version_id = models.CharField(max_length=16, blank=True)
-    patient_id = models.CharField(max_length=64, blank=True, db_index=True)
+    patient_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=2, default="0")  # 0 success, 4 minor (denied), 8 serious
     purpose = models.CharField(max_length=64, blank=True)  # e.g. TREAT, ETREAT (emergency), PATRQT
     reason = models.TextField(blank=True)
@@ -77,4 +77,10 @@ class AuditRow(models.Model):
 
     class Meta:
         db_table = "fhir_audit"
-        indexes = [models.Index(fields=["resource_type", "resource_id"], name="fhir_audit_res")]
+        indexes = [
+            models.Index(fields=["resource_type", "resource_id"], name="fhir_audit_res"),
+            # "Who opened this record", newest first (chart access log, the patient app). It replaces a
+            # plain patient_id index and the LIKE-pattern twin Django adds to it on PostgreSQL, which
+            # no query used: one B-tree fewer on every audited call.
+            models.Index(fields=["patient_id", "recorded"], name="fhir_audit_patient"),
+        ]
