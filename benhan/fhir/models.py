@@ -17,7 +17,7 @@ class ResourceRow(models.Model):
     version_id = models.PositiveIntegerField()
     last_updated = models.DateTimeField()
     deleted = models.BooleanField(default=False)
-    tenant = models.CharField(max_length=32, db_index=True)
+    tenant = models.CharField(max_length=32)
     content = models.TextField()
 
     class Meta:
@@ -29,6 +29,9 @@ class ResourceRow(models.Model):
             models.Index(fields=["resource_type", "last_updated"], name="fhir_resource_type_lu"),
             # A type's rows in row order: the default search order, walked by broad searches.
             models.Index(fields=["resource_type", "id"], name="fhir_resource_type_row"),
+            # Declared here rather than by db_index, which on PostgreSQL also builds a LIKE-pattern
+            # twin that no query uses: one B-tree fewer on every resource write.
+            models.Index(fields=["tenant"], name="fhir_resource_tenant"),
         ]
 
 
