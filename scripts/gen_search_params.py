@@ -152,7 +152,9 @@ def load_definitions() -> tuple[dict[str, dict[str, Any]], dict[str, list[str]],
     return structures, choices, summary, mandatory
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Write the table to OUT, or to the path given as the only argument (the tests compare the two)."""
+    out = Path(argv[0]) if argv else OUT
     if not PACKAGE.exists():
         print("run scripts/fetch_fhir_package.sh first", file=sys.stderr)
         return 1
@@ -200,15 +202,18 @@ def main() -> int:
                         compile_part(f"{base}.{alt}", base, choices) or {"fhirpath": alt}
                         for alt in _split_top(c["expression"], "|")
                     ]
-                    comps.append({"type": comp_sp["type"], "expr": rels})
+                    # The source text is kept beside the compiled form: components with the same
+                    # texts (and type) over the same element share their index rows (decision 27).
+                    comps.append({"type": comp_sp["type"], "expr": rels, "source": c["expression"]})
                 else:
                     entry["components"] = comps
                 # The composite's own expression names the element each component is read from.
+                own = [part for part in _split_top(expression, "|") if re.match(rf"^\(?\s*{base}\b", _strip_parens(part))]
                 entry["expr"] = [
                     {"path": []} if _strip_parens(part) == base else (compile_part(part, base, choices) or {"fhirpath": part})
-                    for part in _split_top(expression, "|")
-                    if re.match(rf"^\(?\s*{base}\b", _strip_parens(part))
+                    for part in own
                 ]
+                entry["source"] = " | ".join(own)
             if sp["type"] == "special":
                 entry.pop("expr", None)
             params.setdefault(base, {})[sp["code"]] = entry
@@ -219,12 +224,12 @@ def main() -> int:
         "summary": {k: summary[k] for k in sorted(summary) if k in resource_types},
         "mandatory": {k: mandatory.get(k, []) for k in resource_types},
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n")
-    print(f"{OUT.relative_to(ROOT)}: {sum(len(v) for v in params.values())} parameters, "
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n")
+    print(f"{out}: {sum(len(v) for v in params.values())} parameters, "
           f"{simple} simple paths, {complex_} FHIRPath fallbacks")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -3,6 +3,8 @@ speed change of the write path changed no output.
 
     python -m tests.fhir.import_snapshot OUT.txt        # write the snapshot of the current code
     python -m tests.fhir.import_snapshot --compare A B  # report every resource whose output differs
+    python -m tests.fhir.import_snapshot --compare-shared A B  # the same, leaving out of both the
+        # composite component rows decision 27 stopped writing (A from before it, B from after)
 
 For every Synthea resource (bundles taken apart as `benhan import` does, urn references rewritten,
 with deterministic ids) and every official R4 example in build/fhir-r4: the validation issues (in
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -99,12 +102,32 @@ def write_snapshot(out: Path) -> int:
     return count
 
 
-def compare(a: Path, b: Path) -> int:
+def _dropped_keys() -> frozenset[tuple[str, str]]:
+    """(type, param) of the index rows migration 0004 deletes: decision 27 stopped writing them."""
+    import importlib
+
+    shared = importlib.import_module("benhan.fhir.search.migrations.0004_shared_composite_components").SHARED
+    return frozenset((rtype, dropped + suffix) for rows in shared.values() for rtype, dropped, _ in rows
+                     for suffix in ("", ":of-type", ":identifier"))
+
+
+# `row fhir_search_token (columns) ('Observation', 'id-000001', 'code-value-quantity#0', ...)`
+_INDEX_ROW = re.compile(r"row fhir_search_\w+ \(.*?\) \('([^']*)', '[^']*', '([^']*)'")
+
+
+def compare(a: Path, b: Path, *, without_dropped: bool = False) -> int:
+    keys = _dropped_keys() if without_dropped else frozenset()
+
+    def dropped(line: str) -> bool:
+        m = _INDEX_ROW.match(line)
+        return m is not None and (m.group(1), m.group(2)) in keys
+
     def blocks(path: Path) -> dict[str, str]:
         out: dict[str, str] = {}
         for block in path.read_text().split("== ")[1:]:
             label, _, rest = block.partition("\n")
-            out[label] = rest
+            out[label] = "".join(line for line in rest.splitlines(keepends=True) if not dropped(line)) \
+                if without_dropped else rest
         return out
 
     left, right = blocks(a), blocks(b)
@@ -116,6 +139,6 @@ def compare(a: Path, b: Path) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--compare":
-        raise SystemExit(compare(Path(sys.argv[2]), Path(sys.argv[3])))
+    if sys.argv[1] in ("--compare", "--compare-shared"):
+        raise SystemExit(compare(Path(sys.argv[2]), Path(sys.argv[3]), without_dropped=sys.argv[1] == "--compare-shared"))
     print(write_snapshot(Path(sys.argv[1])), "resources")

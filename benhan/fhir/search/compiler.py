@@ -21,7 +21,7 @@ from . import matchers, special, terminology
 from .dates import ms_to_datetime, parse_range
 from .definitions import ROW_PARAMS, UNSUPPORTED, SearchParam, params_for, resource_types
 from .errors import SearchParamError, malformed, unknown, unsupported
-from .indexer import TABLES, composite_key
+from .indexer import TABLES
 from .params import Criterion, parse_name, split_unescaped, unescape
 from .terminology import Terminology, TerminologyError
 from .values import split_reference
@@ -299,14 +299,14 @@ class Compiler:
                         f" JOIN {TABLES[comp.type]} {a} ON {a}.resource_type = {aliases[0]}.resource_type"
                         f" AND {a}.resource_id = {aliases[0]}.resource_id AND {a}.grp = {aliases[0]}.grp AND {a}.param = %s"
                     )
-                    p_join.append(composite_key(param.code, i))
+                    p_join.append(comp.key)  # maybe another composite's component with the same rows
             first = aliases[0]
             tenant = self._tenant_sql(first) if nested else Cond("", [])
             subqueries.append(
                 f"SELECT {first}.resource_id FROM {TABLES[param.components[0].type]} {first}{''.join(joins)}"
                 f" WHERE {first}.resource_type = %s AND {first}.param = %s AND {' AND '.join(wheres)}{tenant.sql}"
             )
-            params.extend([*p_join, rtype, composite_key(param.code, 0), *p_where, *tenant.params])
+            params.extend([*p_join, rtype, param.components[0].key, *p_where, *tenant.params])
         return Cond(" UNION ".join(subqueries), params)
 
     def _row_param(self, rtype: str, c: Criterion, alias: str) -> Cond:

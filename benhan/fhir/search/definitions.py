@@ -7,7 +7,7 @@ expressions compiled once (see paths.py), and answers "which parameters does typ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,20 @@ UNSUPPORTED = {
 }
 
 
+def composite_key(code: str, index: int) -> str:
+    """The param under which component `index` of composite `code` is stored, unless it shares an
+    earlier component's rows (`Component.key`): `code-value-quantity#1`."""
+    return f"{code}#{index}"
+
+
 @dataclass(frozen=True)
 class Component:
     type: str
-    expression: Expression
+    expression: Expression  # evaluated on each element the composite's expression selects
+    source: str | None = None  # the FHIRPath text of `expression`
+    # The param its index rows are stored under: its own composite_key, or that of the first
+    # component of the type with the same rows (see _share_components).
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class SearchParam:
     # Top-level JSON keys the expression starts from; None when it may read anything (FHIRPath,
     # or a composite over the whole resource). Lets the indexer skip absent elements cheaply.
     roots: frozenset[str] | None = None
+    source: str | None = None  # a composite's FHIRPath text (the part for this base)
 
 
 @cache
@@ -58,9 +69,10 @@ def resource_types() -> frozenset[str]:
 
 def _build(base: str, code: str, entry: dict[str, Any]) -> SearchParam:
     expr = compile_expression(entry["expr"]) if entry.get("expr") is not None else None
-    comps = tuple(Component(c["type"], compile_expression(c["expr"])) for c in entry.get("components", ()))
+    comps = tuple(Component(c["type"], compile_expression(c["expr"]), c.get("source"), composite_key(code, k))
+                  for k, c in enumerate(entry.get("components", ())))
     return SearchParam(base, code, entry["type"], expr, tuple(entry.get("targets", ())), comps,
-                       _roots(entry.get("expr")))
+                       _roots(entry.get("expr")), entry.get("source"))
 
 
 def _roots(parts: list[dict[str, Any]] | None) -> frozenset[str] | None:
@@ -83,17 +95,42 @@ def params_for(resource_type: str) -> dict[str, SearchParam]:
             continue
         for code, entry in table.get(base, {}).items():
             out[code] = _build(resource_type, code, entry)
+    _share_components(out)
     return out
+
+
+def _indexed(code: str, param: SearchParam) -> bool:
+    return code not in ROW_PARAMS and code not in UNSUPPORTED and param.type != "special" \
+        and param.expression is not None
+
+
+def _share_components(params: dict[str, SearchParam]) -> None:
+    """Point components that always have the same index rows at one storage key.
+
+    Two components of one type's composites have the same rows (apart from the param column) when
+    the composites select the same elements (same expression text, so `grp` numbers them alike) and
+    the components read the same value from each element with the same type: Observation's four
+    `code-value-*` all store `code` of the Observation as tokens. The first such component in
+    definition order keeps its own key and is the only one the indexer writes; the others' searches
+    read its rows. Without source texts (an older table) nothing is shared.
+    """
+    first: dict[tuple[str, str, str], str] = {}
+    for code, param in params.items():
+        if param.type != "composite" or not _indexed(code, param) or param.source is None:
+            continue
+        components = []
+        for component in param.components:
+            key = component.key
+            if component.source is not None:
+                key = first.setdefault((param.source, component.source, component.type), key)
+            components.append(replace(component, key=key))
+        params[code] = replace(param, components=tuple(components))
 
 
 @cache
 def indexed_params(resource_type: str) -> tuple[SearchParam, ...]:
     """The parameters whose values the indexer stores for this type."""
-    return tuple(
-        p for code, p in params_for(resource_type).items()
-        if code not in ROW_PARAMS and code not in UNSUPPORTED and p.type != "special"
-        and (p.expression is not None)
-    )
+    return tuple(p for code, p in params_for(resource_type).items() if _indexed(code, p))
 
 
 def summary_elements(resource_type: str) -> frozenset[str]:

@@ -18,7 +18,7 @@ from benhan.fhir import bulkinsert
 from benhan.fhir.store import Stored
 
 from . import special
-from .definitions import indexed_params
+from .definitions import composite_key, indexed_params
 from .models import INDEX_MODELS
 from .paths import Expression
 from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
@@ -38,11 +38,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TABLES = {kind: model._meta.db_table for kind, model in INDEX_MODELS.items()}
 
 Rows = dict[str, list[tuple[Any, ...]]]
-
-
-def composite_key(code: str, index: int) -> str:
-    """The param under which component `index` of composite `code` is stored (`code-value-quantity#1`)."""
-    return f"{code}#{index}"
 
 
 # Typed values already extracted from an element of the resource being indexed, by (kind, id): the
@@ -92,7 +87,10 @@ def _plan(rtype: str) -> tuple[tuple[_Entry, ...], dict[str, tuple[int, ...]], t
     always: list[int] = []
     for i, param in enumerate(indexed_params(rtype)):
         assert param.expression is not None
-        components = tuple((c.expression, c.type, composite_key(param.code, k)) for k, c in enumerate(param.components))
+        # A component stored under another component's key has the same rows as that one, which
+        # writes them (definitions._share_components): writing them again would only add rows.
+        components = tuple((c.expression, c.type, c.key) for k, c in enumerate(param.components)
+                           if c.key == composite_key(param.code, k))
         entries.append((param.expression, param.type, param.code, components))
         if param.roots is None:
             always.append(i)

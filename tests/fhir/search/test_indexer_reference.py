@@ -5,6 +5,12 @@ the `_content` walk split by container, memoised parsing); `reference_rows` belo
 implementation of the same rules: every parameter of the type, every path step applied in turn,
 every value extracted on its own. For every Synthea resource and every official R4 example the
 two must give the same rows (as multisets: row order within a table is not part of the output).
+
+Composite components follow decision 27: the reference stores every component under its own
+`code#k` first, then components of one type whose composite expression, component expression (as
+written in R4) and type are the same move to the key of the first of them in definition order. If
+all of them then have the same rows, one copy is kept; if they differ (components that should not
+have been shared), every copy is kept, which rows_for cannot match.
 """
 
 from __future__ import annotations
@@ -106,7 +112,43 @@ def _words(texts: list[str]) -> str:
     return "".join(" " + w for w in seen)
 
 
-def reference_rows(resource: dict[str, Any], rid: str, tenant: str) -> dict[str, list[tuple[Any, ...]]]:
+def shared_keys(rtype: str) -> dict[str, str]:
+    """`code#k` → the key it is stored under, from the table's source texts (decision 27)."""
+    keys: dict[str, str] = {}
+    first: dict[tuple[str, str, str], str] = {}
+    for param in indexed_params(rtype):
+        entry = _entry(rtype, param.code)
+        for i, comp in enumerate(entry.get("components", ()) if param.type == "composite" else ()):
+            own = f"{param.code}#{i}"
+            keys[own] = first.setdefault((entry["source"], comp["source"], comp["type"]), own)
+    return keys
+
+
+def _share(rows: dict[str, list[tuple[Any, ...]]], keys: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows under a shared key once if every component that shares it gave the same rows."""
+    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    copies: dict[tuple[str, str], dict[str, Counter[tuple[Any, ...]]]] = defaultdict(dict)
+    for kind, kind_rows in rows.items():
+        for row in kind_rows:
+            base, sep, suffix = row[2].partition(":")  # `code#0:of-type` is stored with its component
+            key = keys.get(base)
+            if key is None:
+                out[kind].append(row)
+                continue
+            moved = (*row[:2], key + sep + suffix, *row[3:])
+            copies[(kind, key)].setdefault(base, Counter())[moved] += 1
+    for (kind, key), by_component in copies.items():
+        # Every component sharing the key, those that gave no rows here included.
+        counters = [by_component.get(own, Counter()) for own, to in keys.items() if to == key]
+        kept = counters[:1] if all(c == counters[0] for c in counters) else counters
+        for counter in kept:
+            out[kind].extend(counter.elements())
+    return out
+
+
+def reference_rows(resource: dict[str, Any], rid: str, tenant: str, *,
+                   shared: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """`shared=False`: the rule before decision 27, every component under its own key."""
     rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     rtype = resource["resourceType"]
     for param in indexed_params(rtype):
@@ -121,6 +163,8 @@ def reference_rows(resource: dict[str, Any], rid: str, tenant: str) -> dict[str,
                 for i, comp in enumerate(entry["components"]):
                     for value in _evaluate(comp["expr"], element):
                         _values(rows, comp["type"], value, (rtype, rid, f"{param.code}#{i}", tenant, grp))
+    if shared:
+        rows = _share(rows, shared_keys(rtype))
     text = resource.get("text")
     div = text.get("div") if isinstance(text, dict) else None
     story = html.unescape(special._TAG.sub(" ", div)) if isinstance(div, str) else ""
