@@ -212,12 +212,15 @@ class Repository:
 
     def create_many(
         self, resources: list[Any], *, ids: list[str | None] | None = None, validated: bool = False,
-        upsert: bool = False,
+        upsert: bool = False, savepoint: bool = True,
     ) -> list[Stored]:
         """Create many resources in one transaction through the bulk write path (imports, transactions).
 
         Same checks and one audit row per resource, as create() would write, but inserted in bulk:
         all are stored or none. With `upsert`, a given id that exists gets a new version instead.
+        `savepoint=False` is for a caller whose own atomic block is rolled back whole on any error
+        (a transaction Bundle): inside it, a failure here cannot be caught and the block carried
+        on, so the savepoints (two round trips each) would never be rolled back to.
         """
         if not validated:
             for resource in resources:
@@ -229,10 +232,10 @@ class Repository:
             for resource in resources:
                 with self._audited_denial("create", resource["resourceType"]):
                     self._check_write(resource, "create")
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             if upsert:
                 self._check_upsert_targets(resources, ids)
-            stored = store.write_many(resources, self.facility, ids, upsert=upsert)
+            stored = store.write_many(resources, self.facility, ids, upsert=upsert, savepoint=savepoint)
             audit.record_many(
                 self.actor,
                 [(s.resource_type, s.id, s.version_id, self._patient_of(r), "create" if s.version_id == 1 else "update")

@@ -160,3 +160,104 @@ def test_a_transaction_refused_for_scope_stores_nothing_and_the_refusal_is_audit
     assert response.status_code == 403
     assert not ResourceRow.objects.exists()
     assert AuditRow.objects.filter(interaction="transaction", outcome="4").exists()
+
+
+def _path(url: str) -> str:
+    """The /fhir path of a full URL in a response, without its _history part."""
+    return "/fhir" + url.split("/fhir", 1)[1].split("/_history")[0]
+
+
+def test_references_nested_in_lists_extensions_and_contained_resources_are_rewritten_and_other_strings_are_not(api: Client) -> None:
+    subject = observation("urn:uuid:p1")
+    subject["focus"] = [{"reference": "urn:uuid:p1"}, {"reference": "#c1"}]
+    subject["extension"] = [{"url": "urn:x:ext", "extension": [{"url": "who", "valueReference": {"reference": "urn:uuid:p1"}}]}]
+    subject["contained"] = [{"resourceType": "Patient", "id": "c1", "link": [{"other": {"reference": "urn:uuid:p1"}, "type": "seealso"}]}]
+    subject["note"] = [{"text": "urn:uuid:p1"}]  # a string equal to a fullUrl but not a reference: left as it is
+    response = post_bundle(api, transaction(create_entry(subject), create_entry(PATIENT, "urn:uuid:p1")))
+    assert response.status_code == 200, response.content
+    obs_location, patient_location = (e["response"]["location"] for e in response.json()["entry"])
+    patient = "Patient/" + patient_location.split("/Patient/")[1].split("/")[0]
+    stored = api.get(_path(obs_location)).json()
+    assert stored["subject"]["reference"] == patient
+    assert [f["reference"] for f in stored["focus"]] == [patient, "#c1"]
+    assert stored["extension"][0]["extension"][0]["valueReference"]["reference"] == patient
+    assert stored["contained"][0]["link"][0]["other"]["reference"] == patient
+    assert stored["note"] == [{"text": "urn:uuid:p1"}]
+
+
+def test_two_conditional_updates_of_one_type_in_a_transaction_each_update_their_own_match(api: Client) -> None:
+    def patient(value: str, family: str) -> dict[str, Any]:
+        return {"resourceType": "Patient", "identifier": [{"system": "urn:test", "value": value}], "name": [{"family": family}]}
+
+    first = api.post("/fhir/Patient", orjson.dumps(patient("a", "Cũ")), content_type=FHIR_JSON).json()["id"]
+    second = api.post("/fhir/Patient", orjson.dumps(patient("b", "Cũ")), content_type=FHIR_JSON).json()["id"]
+    response = post_bundle(api, transaction(
+        {"fullUrl": "urn:uuid:a", "resource": patient("a", "Mới A"), "request": {"method": "PUT", "url": "Patient?identifier=urn:test|a"}},
+        {"fullUrl": "urn:uuid:b", "resource": patient("b", "Mới B"), "request": {"method": "PUT", "url": "Patient?identifier=urn:test|b"}},
+        create_entry(observation("urn:uuid:b")),
+    ))
+    assert response.status_code == 200, response.content
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["200 OK", "200 OK", "201 Created"]
+    assert api.get(f"/fhir/Patient/{first}").json()["name"][0]["family"] == "Mới A"
+    assert api.get(f"/fhir/Patient/{second}").json()["name"][0]["family"] == "Mới B"
+    obs_location = response.json()["entry"][2]["response"]["location"]
+    assert api.get(_path(obs_location)).json()["subject"]["reference"] == f"Patient/{second}"
+
+
+def test_each_response_entry_names_its_own_version_with_its_etag_last_modified_and_location(api: Client) -> None:
+    existing = api.post("/fhir/Patient", orjson.dumps(PATIENT), content_type=FHIR_JSON).json()
+    response = post_bundle(api, transaction(
+        create_entry(PATIENT, "urn:uuid:p1"),
+        {"resource": {**PATIENT, "id": existing["id"], "gender": "male"}, "request": {"method": "PUT", "url": f"Patient/{existing['id']}"}},
+        create_entry(observation("urn:uuid:p1")),
+    ))
+    assert response.status_code == 200, response.content
+    for entry in response.json()["entry"]:
+        answer = entry["response"]
+        stored = api.get(_path(entry["fullUrl"])).json()
+        assert answer["etag"] == f'W/"{stored["meta"]["versionId"]}"'
+        assert answer["lastModified"] == stored["meta"]["lastUpdated"]
+        if answer["status"] == "201 Created":
+            assert answer["location"] == f"{entry['fullUrl']}/_history/1"
+        else:
+            assert "location" not in answer and answer["etag"] == 'W/"2"'
+
+
+def test_the_creates_of_a_transaction_take_no_savepoints_of_their_own(api: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bundle = transaction(create_entry(PATIENT, "urn:uuid:p1"), create_entry(observation("urn:uuid:p1")))
+    with CaptureQueriesContext(connection) as queries:
+        assert post_bundle(api, bundle).status_code == 200
+    savepoints = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SAVEPOINT")]
+    # The test runs inside a transaction, so the Bundle's own atomic block is one savepoint; the
+    # bulk write under it adds none (an error anywhere rolls the whole Bundle back anyway).
+    assert len(savepoints) == 1, savepoints
+
+
+def test_processing_a_bundle_leaves_the_garbage_collector_as_it_found_it(api: Client) -> None:
+    import gc
+
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    assert post_bundle(api, transaction(create_entry(PATIENT))).status_code == 200
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+    assert post_bundle(api, transaction(create_entry(observation("urn:uuid:nobody")))).status_code == 404
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+
+
+def test_overlapping_bundles_relax_the_collector_until_the_last_of_them_ends() -> None:
+    import gc
+
+    from benhan.fhir.bundles import fewer_collections
+
+    threshold = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    relaxed = gc.get_threshold()
+    assert relaxed[0] >= 50_000 and gc.get_freeze_count() > 0
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first request ends while the second still runs
+    assert gc.get_threshold() == relaxed
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
