@@ -198,13 +198,19 @@ def main(argv: list[str] | None = None) -> int:
                     comp_sp = by_url.get(c["definition"])
                     if comp_sp is None:
                         break
-                    rels = [
-                        compile_part(f"{base}.{alt}", base, choices) or {"fhirpath": alt}
-                        for alt in _split_top(c["expression"], "|")
-                    ]
+                    alts = _split_top(c["expression"], "|")
+                    # `%resource.x` reads the resource the element belongs to, not the element
+                    # (MolecularSequence's coordinates pair referenceSeq.chromosome with each variant).
+                    from_resource = all(a.strip().startswith("%resource.") for a in alts)
+                    if from_resource:
+                        alts = [a.strip()[len("%resource."):] for a in alts]
+                    rels = [compile_part(f"{base}.{alt}", base, choices) or {"fhirpath": alt} for alt in alts]
                     # The source text is kept beside the compiled form: components with the same
                     # texts (and type) over the same element share their index rows (decision 27).
-                    comps.append({"type": comp_sp["type"], "expr": rels, "source": c["expression"]})
+                    comp: dict[str, Any] = {"type": comp_sp["type"], "expr": rels, "source": c["expression"]}
+                    if from_resource:
+                        comp["from_resource"] = True
+                    comps.append(comp)
                 else:
                     entry["components"] = comps
                 # The composite's own expression names the element each component is read from.

@@ -42,6 +42,9 @@ class Component:
     # The param its index rows are stored under: its own composite_key, or that of the first
     # component of the type with the same rows (see _share_components).
     key: str = ""
+    # `%resource.x` in R4: read from the resource, paired with each element (MolecularSequence's
+    # referenceSeq.chromosome with every variant's coordinates).
+    from_resource: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ def resource_types() -> frozenset[str]:
 
 def _build(base: str, code: str, entry: dict[str, Any]) -> SearchParam:
     expr = compile_expression(entry["expr"]) if entry.get("expr") is not None else None
-    comps = tuple(Component(c["type"], compile_expression(c["expr"]), c.get("source"), composite_key(code, k))
+    comps = tuple(Component(c["type"], compile_expression(c["expr"]), c.get("source"), composite_key(code, k),
+                            bool(c.get("from_resource")))
                   for k, c in enumerate(entry.get("components", ())))
     return SearchParam(base, code, entry["type"], expr, tuple(entry.get("targets", ())), comps,
                        _roots(entry.get("expr")), entry.get("source"))

@@ -77,7 +77,7 @@ def _add_extra(rows: Rows, head: tuple[Any, ...], suffix: str, typed_rows: list[
 # One resource type's indexed parameters, ready for rows_for: the parameters that read a top-level
 # key, by key, and those that may read anything. A resource has a dozen keys against ~30 parameters,
 # so looking the keys up is cheaper than testing every parameter's roots against the resource.
-_Entry = tuple[Expression, str, str, tuple[tuple[Expression, str, str], ...]]
+_Entry = tuple[Expression, str, str, tuple[tuple[Expression, str, str, bool], ...]]
 
 
 @cache
@@ -89,7 +89,7 @@ def _plan(rtype: str) -> tuple[tuple[_Entry, ...], dict[str, tuple[int, ...]], t
         assert param.expression is not None
         # A component stored under another component's key has the same rows as that one, which
         # writes them (definitions._share_components): writing them again would only add rows.
-        components = tuple((c.expression, c.type, c.key) for k, c in enumerate(param.components)
+        components = tuple((c.expression, c.type, c.key, c.from_resource) for k, c in enumerate(param.components)
                            if c.key == composite_key(param.code, k))
         entries.append((param.expression, param.type, param.code, components))
         if param.roots is None:
@@ -121,9 +121,9 @@ def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
             for grp, element in enumerate(elements, start=1):
                 if not isinstance(element, dict):
                     continue
-                for comp_expression, comp_kind, comp_code in components:
+                for comp_expression, comp_kind, comp_code, from_resource in components:
                     head = (rtype, resource_id, comp_code, tenant, grp)
-                    for value in comp_expression(element):
+                    for value in comp_expression(resource if from_resource else element):
                         _add_values(rows, memo, comp_kind, value, head)
             continue
         head = (rtype, resource_id, code, tenant, 0)

@@ -290,3 +290,35 @@ def test_the_migration_removes_the_copies_and_composite_searches_answer_the_same
     migration.forwards(apps, connection.schema_editor())
     assert _composite_rows_in_db() == new
     assert {query: sorted(find(*query)) for query in QUERIES} == answers
+
+
+def test_variant_coordinates_pair_the_reference_sequence_of_the_resource_with_each_variant(
+    repo: Repository, find: Find,
+) -> None:
+    seq = repo.create({
+        "resourceType": "MolecularSequence", "coordinateSystem": 0,
+        "referenceSeq": {"chromosome": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/chromosome-human",
+                                                    "code": "1"}]},
+                         "referenceSeqId": {"coding": [{"system": "http://www.ncbi.nlm.nih.gov/nuccore", "code": "NC_000001.11"}]}},
+        "variant": [{"start": 128, "end": 129}, {"start": 2000, "end": 2001}],
+    }).id
+    assert find("MolecularSequence", "chromosome-variant-coordinate=1$gt100$lt200") == [seq]
+    assert find("MolecularSequence", "chromosome-variant-coordinate=1$gt1500$lt2500") == [seq]
+    assert find("MolecularSequence", "chromosome-variant-coordinate=1$gt200$lt1500") == []  # no variant between
+    assert find("MolecularSequence", "chromosome-variant-coordinate=2$gt100$lt200") == []
+    assert find("MolecularSequence", "referenceseqid-variant-coordinate=NC_000001.11$ge2000$le2001") == [seq]
+    assert find("MolecularSequence", "referenceseqid-variant-coordinate=NC_000002.12$ge2000$le2001") == []
+
+
+def test_the_migration_indexes_the_variant_coordinates_an_older_index_lacks(repo: Repository, find: Find) -> None:
+    seq = repo.create({
+        "resourceType": "MolecularSequence", "coordinateSystem": 1,
+        "referenceSeq": {"chromosome": {"coding": [{"code": "7"}]}}, "variant": [{"start": 10, "end": 11}],
+    }).id
+    with connection.cursor() as cursor:  # what the indexer stored before: no rows for the %resource component
+        cursor.execute(f"DELETE FROM {TABLES['token']} WHERE resource_id = %s AND param = %s",  # noqa: S608
+                       [seq, "chromosome-variant-coordinate#0"])
+    assert find("MolecularSequence", "chromosome-variant-coordinate=7$10$11") == []
+    coordinates = importlib.import_module("benhan.fhir.search.migrations.0005_molecular_sequence_coordinates")
+    coordinates.reindex_molecular_sequences(apps, None)
+    assert find("MolecularSequence", "chromosome-variant-coordinate=7$10$11") == [seq]

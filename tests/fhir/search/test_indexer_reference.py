@@ -161,7 +161,7 @@ def reference_rows(resource: dict[str, Any], rid: str, tenant: str, *,
         for grp, element in enumerate(elements, start=1):
             if isinstance(element, dict):
                 for i, comp in enumerate(entry["components"]):
-                    for value in _evaluate(comp["expr"], element):
+                    for value in _evaluate(comp["expr"], resource if comp.get("from_resource") else element):
                         _values(rows, comp["type"], value, (rtype, rid, f"{param.code}#{i}", tenant, grp))
     if shared:
         rows = _share(rows, shared_keys(rtype))
