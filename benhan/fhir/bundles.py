@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import conditional
+from .collector import fewer_collections
 from .errors import FhirError, Issue, operation_outcome
 from .repository import Repository, validate
 from .rest import interactions, render
@@ -364,43 +361,6 @@ def _response_entry(entry: Entry, prefer: str, base: str, instants: dict[datetim
     elif prefer == RETURN_OUTCOME and result.issues:
         resource = render.outcome_bytes(result.issues)
     return render.entry_bytes(full_url=full_url, resource=resource, response=response)
-
-
-# --- garbage collection -----------------------------------------------------------------------------
-_collections_lock = threading.Lock()
-_collections_users = 0
-_collections_threshold: tuple[int, int, int] = (0, 0, 0)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often while Bundles are parsed and processed.
-
-    A transaction of a few hundred resources allocates some hundred thousand dicts and lists (the
-    parsed body, validation, index rows); at the default thresholds that sets off full collections
-    which walk every live object, Django and the definition tables included: measured on the
-    Synthea bundles, a tenth of the processing CPU. As the importer does (0025), objects alive on
-    entry are frozen out of collections and the first-generation threshold raised. This is process
-    state and a server runs several requests per process at once, so the first request in sets it
-    and the last one out restores it. Nothing is left uncollected: objects made meanwhile are
-    collected as usual (less often), and the frozen ones again once the last Bundle ends; only
-    when memory held by garbage cycles is freed changes.
-    """
-    global _collections_users, _collections_threshold
-    with _collections_lock:
-        if _collections_users == 0:
-            _collections_threshold = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(max(_collections_threshold[0], 50_000), *_collections_threshold[1:])
-        _collections_users += 1
-    try:
-        yield
-    finally:
-        with _collections_lock:
-            _collections_users -= 1
-            if _collections_users == 0:
-                gc.set_threshold(*_collections_threshold)
-                gc.unfreeze()
 
 
 def process_bundle(repo: Repository, req: FhirRequest) -> FhirResult:

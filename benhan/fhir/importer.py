@@ -9,11 +9,9 @@ the ids assigned, as a transaction would.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from django.db import transaction
 
 from benhan.core.models import ImportCheckpoint
 
+from .collector import fewer_collections
 from .errors import FhirError, Issue
 from .repository import Repository, validate
 from .store import new_id
@@ -165,7 +164,7 @@ class Importer:
 
     def run(self, files: list[Path]) -> Report:
         started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
-        with _fewer_collections():
+        with fewer_collections():
             for path in files:
                 self.import_file(path)
         self.report.seconds = time.perf_counter() - started
@@ -241,26 +240,6 @@ class Importer:
         self.report.phases["store"] += time.perf_counter() - started
         self.report.resources += len(resources)
         self.on_progress(chunk.size, len(resources))
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often, and never over what was loaded before.
-
-    Parsing a Bundle makes tens of thousands of dicts and lists, and at the default thresholds
-    each burst sets off full collections that walk every live object, the definition tables and
-    Django included: measured on the Synthea bundles, a third of parsing and validation CPU. The
-    import's own data holds no reference cycles, so collecting it later changes nothing but when
-    memory is freed.
-    """
-    threshold = gc.get_threshold()
-    gc.freeze()  # what is alive now (modules, definition tables) stays alive: not worth scanning
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def backend_cpu_seconds() -> float:

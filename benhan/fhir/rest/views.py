@@ -149,7 +149,7 @@ def _handle(request: HttpRequest, path: str, params: list[tuple[str, str]]) -> H
     if route.kind == "system" and method == "POST":
         # A batch or transaction Bundle: parsing its body is most of the allocations the collector
         # would be set off by, so it goes under the same relaxed collector as its processing.
-        from ..bundles import fewer_collections
+        from ..collector import fewer_collections
 
         with fewer_collections():
             fhir_request.body = _body(request, route, params)
