@@ -87,6 +87,21 @@ def ensure_fhir_package() -> Path:
     return package
 
 
+def generator_output(script: str, out: Path) -> bytes:
+    """What scripts/<script>.py writes to `out` from the official package: the tests compare it with
+    the committed artefact."""
+    import importlib.util
+
+    ensure_fhir_package()
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(script, root / "scripts" / f"{script}.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.main([str(out)]) == 0
+    return out.read_bytes()
+
+
 # --- tests that commit ------------------------------------------------------------------------------
 def clear_audit_trail() -> None:
     """Tests that commit (live server, threads) leave audit rows, and fhir_audit refuses DELETE

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from benhan.fhir.validation import element_info, element_type, resource_types
 from benhan.fhir.validation.tables import ARTEFACT, tables
-from tests.conftest import ensure_fhir_package
+from tests.conftest import generator_output
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "build" / "fhir-r4" / "package"
@@ -49,11 +48,5 @@ def test_value_sets_that_the_package_cannot_expand_are_recorded() -> None:
 
 
 def test_the_committed_artefact_is_what_the_generator_makes(tmp_path: Path) -> None:
-    ensure_fhir_package()
-    spec = importlib.util.spec_from_file_location("gen_validation_tables", ROOT / "scripts" / "gen_validation_tables.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    out = tmp_path / "validation.json.gz"
-    assert generator.main([str(out)]) == 0
-    assert out.read_bytes() == ARTEFACT.read_bytes(), "run: python scripts/gen_validation_tables.py"
+    made = generator_output("gen_validation_tables", tmp_path / "validation.json.gz")
+    assert made == ARTEFACT.read_bytes(), "run: python scripts/gen_validation_tables.py"

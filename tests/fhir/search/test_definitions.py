@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from benhan.fhir.search.definitions import _TABLE, _build, _share_components, _table, params_for
-from tests.conftest import ensure_fhir_package
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.conftest import generator_output
 
 
 def test_the_committed_table_is_what_the_generator_makes(tmp_path: Path) -> None:
-    ensure_fhir_package()
-    spec = importlib.util.spec_from_file_location("gen_search_params", ROOT / "scripts" / "gen_search_params.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    out = tmp_path / "search_params.json"
-    assert generator.main([str(out)]) == 0
-    assert out.read_bytes() == _TABLE.read_bytes(), "run: python scripts/gen_search_params.py"
+    made = generator_output("gen_search_params", tmp_path / "search_params.json")
+    assert made == _TABLE.read_bytes(), "run: python scripts/gen_search_params.py"
 
 
 def test_composites_keep_the_source_text_of_their_expression_and_components() -> None:
