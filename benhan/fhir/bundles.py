@@ -149,17 +149,15 @@ def _etag(value: Any, index: int) -> int | None:
 def _rewrite_references(node: Any, mapping: dict[str, str], resolve: Any) -> None:
     """Rewrite, in place, every `reference` string naming an entry (its fullUrl) or a search
     (`Patient?identifier=x`, through `resolve`); an `urn:` naming no entry is a 404."""
-    if type(node) is dict:
+    if isinstance(node, dict):
         _rewrite_in_dict(node, mapping, resolve)
-    elif type(node) is list:
+    elif isinstance(node, list):
         _rewrite_in_list(node, mapping, resolve)
-    elif isinstance(node, dict | list):
-        _rewrite_any(node, mapping, resolve)
 
 
 def _rewrite_in_dict(node: dict[str, Any], mapping: dict[str, str], resolve: Any) -> None:
     # The walk visits every element of every resource: exact type tests (what JSON parsing makes)
-    # first, the general isinstance path only for anything else.
+    # first, isinstance only for anything else (subclasses).
     for key, value in node.items():
         kind = type(value)
         if kind is str:
@@ -169,11 +167,11 @@ def _rewrite_in_dict(node: dict[str, Any], mapping: dict[str, str], resolve: Any
             _rewrite_in_dict(value, mapping, resolve)
         elif kind is list:
             _rewrite_in_list(value, mapping, resolve)
-        elif isinstance(value, str):  # a str subclass: as the general walk would
+        elif isinstance(value, str):
             if key == "reference":
                 _rewrite_reference(node, value, mapping, resolve)
         elif isinstance(value, dict | list):
-            _rewrite_any(value, mapping, resolve)
+            _rewrite_references(value, mapping, resolve)
 
 
 def _rewrite_in_list(items: list[Any], mapping: dict[str, str], resolve: Any) -> None:
@@ -184,7 +182,7 @@ def _rewrite_in_list(items: list[Any], mapping: dict[str, str], resolve: Any) ->
         elif kind is list:
             _rewrite_in_list(value, mapping, resolve)
         elif kind is not str and isinstance(value, dict | list):
-            _rewrite_any(value, mapping, resolve)
+            _rewrite_references(value, mapping, resolve)
 
 
 def _rewrite_reference(node: dict[str, Any], value: str, mapping: dict[str, str], resolve: Any) -> None:
@@ -195,20 +193,6 @@ def _rewrite_reference(node: dict[str, Any], value: str, mapping: dict[str, str]
         node["reference"] = resolve(value)
     elif value.startswith("urn:uuid:") or value.startswith("urn:oid:"):
         raise FhirError(404, [Issue("not-found", f"the reference '{value}' names no entry of the transaction")])
-
-
-def _rewrite_any(node: Any, mapping: dict[str, str], resolve: Any) -> None:
-    """The general walk, for containers of other types than JSON parsing makes (dict and list subclasses)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                _rewrite_reference(node, value, mapping, resolve)
-            elif isinstance(value, dict | list):
-                _rewrite_any(value, mapping, resolve)
-    elif isinstance(node, list):
-        for item in node:
-            if isinstance(item, dict | list):
-                _rewrite_any(item, mapping, resolve)
 
 
 # --- writes -----------------------------------------------------------------------------------------

@@ -10,16 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from benhan.fhir import audit
 from benhan.fhir.access import Actor
 from benhan.fhir.models import AuditRow
-from tests.conftest import clear_audit_trail
 
 
-@pytest.fixture
-def committing(transactional_db: None):  # type: ignore[no-untyped-def]
-    yield
-    clear_audit_trail()  # the rows committed, and fhir_audit refuses a plain DELETE
-
-
-def test_a_read_audit_row_commits_by_itself_in_one_round_trip(committing: None) -> None:
+def test_a_read_audit_row_commits_by_itself_in_one_round_trip(committed_audit: None) -> None:
     assert not connection.in_atomic_block
     with CaptureQueriesContext(connection) as ctx:
         audit.record(Actor.system("t"), "read", resource_type="Patient", resource_id="p1", version_id=3)
@@ -29,7 +22,7 @@ def test_a_read_audit_row_commits_by_itself_in_one_round_trip(committing: None) 
         assert len(ctx.captured_queries) == 1
 
 
-def test_a_refused_audit_row_raises_and_leaves_the_connection_usable(committing: None) -> None:
+def test_a_refused_audit_row_raises_and_leaves_the_connection_usable(committed_audit: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite does not enforce column lengths")
     with pytest.raises(DataError):

@@ -3,7 +3,6 @@ its own, with the actor, the version read and the patient whose record it is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -19,14 +18,7 @@ from benhan.fhir.models import AuditRow, ResourceRow
 from benhan.fhir.repository import Repository
 from benhan.fhir.rest.messages import FhirRequest
 from benhan.fhir.rest.routing import parse_path
-from tests.conftest import clear_audit_trail
 from tests.shared_data import SYNTHEA
-
-
-@pytest.fixture
-def committing(transactional_db: None) -> Iterator[None]:
-    yield
-    clear_audit_trail()  # reads outside a transaction commit their rows; fhir_audit refuses a plain DELETE
 
 
 def client(facilities: set[str] | None = None, scopes: str = "system/*.read") -> Repository:
@@ -43,7 +35,7 @@ def audit_rows(resource_id: str) -> list[AuditRow]:
     return list(AuditRow.objects.filter(resource_id=resource_id, interaction="read").order_by("id"))
 
 
-def test_a_read_by_id_is_audited_with_the_actor_the_version_and_the_patient(committing: None) -> None:
+def test_a_read_by_id_is_audited_with_the_actor_the_version_and_the_patient(committed_audit: None) -> None:
     patient = store({"resourceType": "Patient", "name": [{"family": "Trần"}]})
     obs = store({"resourceType": "Observation", "status": "final", "code": {"text": "Mạch"},
                  "subject": {"reference": f"Patient/{patient}"}})
@@ -58,7 +50,7 @@ def test_a_read_by_id_is_audited_with_the_actor_the_version_and_the_patient(comm
     assert (row.purpose, row.source_ip, row.reason, row.query) == ("TREAT", "10.0.0.9", "", "")
 
 
-def test_a_resource_in_several_compartments_is_audited_under_the_smallest_patient_id(committing: None) -> None:
+def test_a_resource_in_several_compartments_is_audited_under_the_smallest_patient_id(committed_audit: None) -> None:
     first, second = store({"resourceType": "Patient"}), store({"resourceType": "Patient"})
     visit = store({"resourceType": "Appointment", "status": "booked", "participant": [
         {"actor": {"reference": f"Patient/{second}"}, "status": "accepted"},
@@ -68,7 +60,7 @@ def test_a_resource_in_several_compartments_is_audited_under_the_smallest_patien
 
 
 def test_a_patient_is_audited_under_its_own_id_and_a_resource_outside_any_compartment_under_none(
-    committing: None,
+    committed_audit: None,
 ) -> None:
     patient = store({"resourceType": "Patient"})
     org = store({"resourceType": "Organization", "name": "Trạm y tế xã"})
@@ -79,7 +71,7 @@ def test_a_patient_is_audited_under_its_own_id_and_a_resource_outside_any_compar
     assert audit_rows(org)[0].patient_id == ""
 
 
-def test_an_updated_resource_is_audited_with_its_current_version(committing: None) -> None:
+def test_an_updated_resource_is_audited_with_its_current_version(committed_audit: None) -> None:
     writer = Repository(Actor.system("tests"), "00001")
     patient = writer.create({"resourceType": "Patient", "gender": "male"}).id
     writer.update({"resourceType": "Patient", "id": patient, "gender": "female"}, patient)
@@ -87,7 +79,7 @@ def test_an_updated_resource_is_audited_with_its_current_version(committing: Non
     assert audit_rows(patient)[0].version_id == "2"
 
 
-def test_another_facilitys_resource_is_refused_and_only_the_refusal_is_audited(committing: None) -> None:
+def test_another_facilitys_resource_is_refused_and_only_the_refusal_is_audited(committed_audit: None) -> None:
     patient = store({"resourceType": "Patient"}, facility="00002")
     with pytest.raises(FhirError) as exc:
         client({"00001"}).read("Patient", patient)
@@ -95,7 +87,7 @@ def test_another_facilitys_resource_is_refused_and_only_the_refusal_is_audited(c
     assert [r.outcome for r in AuditRow.objects.filter(resource_id=patient, interaction="read")] == ["4"]
 
 
-def test_an_unknown_or_deleted_resource_is_not_found_or_gone_and_not_audited_as_read(committing: None) -> None:
+def test_an_unknown_or_deleted_resource_is_not_found_or_gone_and_not_audited_as_read(committed_audit: None) -> None:
     writer = Repository(Actor.system("tests"), "00001")
     patient = writer.create({"resourceType": "Patient"}).id
     writer.delete("Patient", patient)
@@ -108,7 +100,7 @@ def test_an_unknown_or_deleted_resource_is_not_found_or_gone_and_not_audited_as_
     assert audit_rows(patient) == [] and audit_rows("khong-co") == []
 
 
-def test_a_missing_scope_is_refused_before_the_database_is_asked(committing: None) -> None:
+def test_a_missing_scope_is_refused_before_the_database_is_asked(committed_audit: None) -> None:
     patient = store({"resourceType": "Patient"})
     with CaptureQueriesContext(connection) as ctx, pytest.raises(FhirError) as exc:
         client({"00001"}, scopes="system/Observation.read").read("Patient", patient)
@@ -116,7 +108,7 @@ def test_a_missing_scope_is_refused_before_the_database_is_asked(committing: Non
     assert not any("fhir_resource" in q["sql"] for q in ctx.captured_queries)
 
 
-def test_a_patient_context_reader_is_checked_and_audited_against_the_compartment(committing: None) -> None:
+def test_a_patient_context_reader_is_checked_and_audited_against_the_compartment(committed_audit: None) -> None:
     mine, other = store({"resourceType": "Patient"}), store({"resourceType": "Patient"})
     actor = Actor("patient", "p", scopes=parse_scopes(["patient/*.read"]), facilities=None,
                   patient_ids=frozenset({mine}))
@@ -129,7 +121,7 @@ def test_a_patient_context_reader_is_checked_and_audited_against_the_compartment
     assert [r.outcome for r in AuditRow.objects.filter(resource_id=other, interaction="read")] == ["4"]
 
 
-def test_every_resource_of_a_synthea_bundle_is_audited_as_the_python_rule_says(committing: None) -> None:
+def test_every_resource_of_a_synthea_bundle_is_audited_as_the_python_rule_says(committed_audit: None) -> None:
     body = orjson.loads(sorted(SYNTHEA.glob("*.json"))[0].read_bytes())
     process_bundle(Repository(Actor.system("tests"), "00001"),
                    FhirRequest(method="POST", route=parse_path(""), body=body, base="http://test/fhir"))
