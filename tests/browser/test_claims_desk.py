@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PASSWORD, log_in
 
@@ -72,23 +73,24 @@ def test_the_insurance_desk_takes_a_visit_from_finished_to_accepted_by_the_porta
     log_in(page, base, desk)
     page.locator(".mainnav").get_by_role("link", name="Hồ sơ BHYT").first.click()
     row = page.locator(f'[data-table="pending"] tr[data-encounter="{desk["encounter_id"]}"]')
-    assert "Nguyễn Văn Bình" in row.inner_text()
+    expect(row).to_contain_text("Nguyễn Văn Bình")
     page.get_by_role("button", name="Lập hồ sơ").click()
+    expect(page.locator("[data-pending-count]")).to_have_text("0")
 
     claim = Claim.objects.get(encounter_id=desk["encounter_id"])
     assert claim.status == "incomplete"
     for status in Claim.Status.values:
         assert _count_on_page(page, status) == Claim.objects.filter(facility="79001", status=status).count()
-    assert page.locator("[data-pending-count]").inner_text() == "0"
 
     page.get_by_role("link", name=claim.ma_lk).click()
-    problems = page.locator("[data-problems]").inner_text()
-    assert "Thiếu: kết quả điều trị (KET_QUA_DTRI)" in problems and "MA_DOITUONG_KCB" in problems
+    problems = page.locator("[data-problems]")
+    expect(problems).to_contain_text("Thiếu: kết quả điều trị (KET_QUA_DTRI)")
+    expect(problems).to_contain_text("MA_DOITUONG_KCB")
     page.select_option("#result", "1")
     page.fill("#category", "1.1")
     page.get_by_role("button", name="Ghi và lập lại hồ sơ").click()
-    assert page.locator("dd[data-status]").get_attribute("data-status") == "ready", page.locator("main").inner_text()
-    assert page.locator("[data-problems-none]").is_visible()
+    expect(page.locator("dd[data-status]")).to_have_attribute("data-status", "ready")
+    expect(page.locator("[data-problems-none]")).to_be_visible()
 
     page.get_by_role("link", name="Hồ sơ tháng").click()
     with page.expect_download() as download:
@@ -105,17 +107,17 @@ def test_the_insurance_desk_takes_a_visit_from_finished_to_accepted_by_the_porta
         settings.BHXH_PORTAL_URL = portal.url
         page.reload()
         page.get_by_role("button", name="Ký và gửi cổng giám định BHXH").click()
-        assert "Cổng BHXH không nhận hồ sơ" in page.locator(".messages").inner_text()
-        assert page.locator(f'tr[data-claim="{claim.ma_lk}"]').get_attribute("data-status") == "rejected"
+        expect(page.locator(".messages")).to_contain_text("Cổng BHXH không nhận hồ sơ")
+        expect(page.locator(f'tr[data-claim="{claim.ma_lk}"]')).to_have_attribute("data-status", "rejected")
         assert _count_on_page(page, "rejected") == Claim.objects.filter(status="rejected").count() == 1
 
         monkeypatch.setenv("BENHAN_BHXH_PASSWORD", "mat-khau-moi")
         page.get_by_role("link", name=claim.ma_lk).click()
         page.get_by_role("button", name="Ký và gửi lại hồ sơ này").click()
+        expect(page.locator("dd[data-status]")).to_have_attribute("data-status", "accepted")
         assert len(portal.state.received) == 1
     claim.refresh_from_db()
     assert claim.status == "accepted" and claim.attempts == 2
-    assert page.locator("dd[data-status]").get_attribute("data-status") == "accepted"
-    assert page.locator("[data-transaction]").inner_text() == claim.transaction_id
-    assert page.locator("[data-attempts]").inner_text() == "2"
-    assert not page.get_by_role("button", name="Lập lại từ bệnh án").count()  # accepted claims are not regenerated
+    expect(page.locator("[data-transaction]")).to_have_text(claim.transaction_id)
+    expect(page.locator("[data-attempts]")).to_have_text("2")
+    expect(page.get_by_role("button", name="Lập lại từ bệnh án")).to_have_count(0)  # accepted claims are not regenerated

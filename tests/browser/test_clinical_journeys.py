@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -34,7 +35,7 @@ def test_journey_1_register_from_qr_examine_prescribe_sign_and_print(page: Any, 
     page.fill("#bhyt_valid_to", "31/12/2099")
     page.get_by_role("button", name="Lưu hồ sơ").click()
     page.wait_for_url(re.compile(r".*/ui/luot-kham/[^/]+/$"))
-    assert page.locator("[data-testid=queue-number]").inner_text() == "1"
+    expect(page.locator("[data-testid=queue-number]")).to_have_text("1")
 
     vitals = page.locator("#vitals form")
     vitals.get_by_label("Mạch").fill("82")
@@ -42,14 +43,14 @@ def test_journey_1_register_from_qr_examine_prescribe_sign_and_print(page: Any, 
     vitals.get_by_label("Huyết áp tâm thu").fill("150")
     vitals.get_by_label("Huyết áp tâm trương").fill("95")
     vitals.get_by_role("button", name="Lưu sinh hiệu").click()
-    assert "150/95 mmHg" in page.locator("#vitals").inner_text()
+    expect(page.locator("#vitals")).to_contain_text("150/95 mmHg")
 
     page.select_option("#note-kind", "exam")
     page.fill("#note-text", "Tim đều, phổi không ran. Không phù.")
     page.get_by_role("button", name="Lưu ghi chép").click()
     page.fill("#main_diagnosis", "I10")
     page.get_by_role("button", name="Lưu chẩn đoán").click()
-    assert "I10" in page.locator(".enc-head").inner_text()
+    expect(page.locator(".enc-head")).to_contain_text("I10")
 
     page.fill("input[name=drug_0]", "AMLO5")
     page.fill("input[name=dose_0]", "1")
@@ -58,17 +59,17 @@ def test_journey_1_register_from_qr_examine_prescribe_sign_and_print(page: Any, 
     page.fill("input[name=instructions_0]", "uống buổi sáng")
     page.get_by_role("button", name="Lưu đơn thuốc").click()
     prescription = page.locator("#prescription")
-    assert "Uống, mỗi lần 1 viên, ngày 1 lần, trong 30 ngày; uống buổi sáng" in prescription.inner_text()
+    expect(prescription).to_contain_text("Uống, mỗi lần 1 viên, ngày 1 lần, trong 30 ngày; uống buổi sáng")
     prescription.locator("input[name=national_code]").fill("79001AB12345-c")
     prescription.get_by_role("button", name="Lưu mã").click()
     page.locator("#prescription").get_by_role("button", name="Ký đơn thuốc").click()
-    assert "Đã ký" in page.locator("#prescription").inner_text()
+    expect(page.locator("#prescription")).to_contain_text("Đã ký")
 
     page.fill("#conclusion-text", "Tăng huyết áp độ 1, điều trị ngoại trú.")
     page.select_option("#outcome", "reexam")
     page.fill("#reexam_date", "01/01/2099")
     page.get_by_role("button", name="Ký số phiếu khám và kết thúc").click()
-    assert page.locator("[data-testid=encounter-status]").inner_text() == "Đã kết thúc"
+    expect(page.locator("[data-testid=encounter-status]")).to_have_text("Đã kết thúc")
 
     # Print: the visit record's PDF downloads, is the stored signed file, and its signature is intact.
     link = page.locator("[data-testid=pdf-visit_record]")
@@ -105,25 +106,25 @@ def test_an_inpatient_stay_from_admission_through_transfer_to_a_signed_discharge
     page.fill("#adm-reason", "Sốt, ho đờm 3 ngày")
     page.get_by_role("button", name="Nhập viện").click()
     page.wait_for_url(re.compile(r".*/ui/luot-kham/[^/]+/$"))
-    assert "Khoa Nội" in page.locator(".enc-head").inner_text()
+    expect(page.locator(".enc-head")).to_contain_text("Khoa Nội")
 
     page.fill("#note-text", "Ngày 2: hết sốt, còn ho ít.")
     page.fill("#note-orders", "Ceftriaxon 1g x 2 lọ tiêm tĩnh mạch")
     page.get_by_role("button", name="Lưu ghi chép").click()
-    assert "hết sốt" in page.locator("#notes").inner_text()
+    expect(page.locator("#notes")).to_contain_text("hết sốt")
 
     page.select_option("#tr-dept", "HSCC")
     page.get_by_role("button", name="Chuyển khoa").click()
-    assert "Khoa Hồi sức cấp cứu" in page.locator(".enc-head").inner_text()
-    assert "Khoa Nội" in page.locator("#stay").inner_text()
+    expect(page.locator(".enc-head")).to_contain_text("Khoa Hồi sức cấp cứu")
+    expect(page.locator("#stay")).to_contain_text("Khoa Nội")
 
     page.fill("#dc-main", "J18.9")
     page.fill("#dc-treat", "Kháng sinh tĩnh mạch 7 ngày")
     page.fill("#dc-cond", "Khỏi bệnh")
     page.fill("#dc-advice", "Tái khám sau 1 tuần")
     page.get_by_role("button", name="Ký số giấy ra viện").click()
-    assert page.locator("[data-testid=encounter-status]").inner_text() == "Đã kết thúc"
-    assert page.locator("[data-testid=pdf-discharge]").count() == 1
+    expect(page.locator("[data-testid=encounter-status]")).to_have_text("Đã kết thúc")
+    expect(page.locator("[data-testid=pdf-discharge]")).to_have_count(1)
     assert SignedDocument.objects.filter(kind="discharge").count() == 1
 
 
@@ -157,7 +158,7 @@ def test_the_imaging_technician_reports_an_x_ray_signs_it_by_keyboard_and_the_si
     page.fill("#findings", "")
     page.fill("#conclusion", "Phổi bình thường")
     page.get_by_role("button", name="Lưu kết quả").click()
-    assert "Chưa nhập mô tả kết quả." in page.locator("[data-testid=error]").inner_text()
+    expect(page.locator("[data-testid=error]")).to_contain_text("Chưa nhập mô tả kết quả.")
     page.fill("#findings", "Bóng tim không to. Hai phế trường sáng, không thấy tổn thương.")
     page.locator("#conclusion").focus()
     page.keyboard.press("Tab")  # keyboard only from here: attachment, its title, then the save button
@@ -168,7 +169,7 @@ def test_the_imaging_technician_reports_an_x_ray_signs_it_by_keyboard_and_the_si
     to_sign = page.locator("[data-testid=to-sign]")
     assert "Chụp X-quang ngực thẳng" in to_sign.inner_text() and "Đỗ Văn Hùng" in to_sign.inner_text()
     to_sign.get_by_role("button", name="Duyệt và ký số").click()
-    assert "Không có phiếu kết quả chờ ký." in page.locator("[data-testid=to-sign]").inner_text()
+    expect(page.locator("[data-testid=to-sign]")).to_contain_text("Không có phiếu kết quả chờ ký.")
 
     document = SignedDocument.objects.get(kind="imaging_report")
     response = page.request.get(f"{live_server.url}/documents/{document.pk}.pdf")
@@ -180,11 +181,11 @@ def test_the_imaging_technician_reports_an_x_ray_signs_it_by_keyboard_and_the_si
     assert status.intact and status.valid
 
     page.goto(f"{live_server.url}/documents/{document.pk}/verify")
-    assert "Chữ ký số hợp lệ" in page.locator("[data-testid=verdict]").inner_text()
+    expect(page.locator("[data-testid=verdict]")).to_contain_text("Chữ ký số hợp lệ")
     assert "LÊ VĂN MINH" in page.locator("[data-testid=signer]").inner_text().upper()
     page.goto(f"{live_server.url}/ui/luot-kham/{visit['id']}/")
-    assert page.locator("[data-testid=pdf-imaging_report]").count() == 1
-    assert "Hai phế trường sáng" in page.locator("#orders").inner_text()
+    expect(page.locator("[data-testid=pdf-imaging_report]")).to_have_count(1)
+    expect(page.locator("#orders")).to_contain_text("Hai phế trường sáng")
     for path in (f"/ui/luot-kham/{visit['id']}/", "/ui/can-lam-sang/", f"/documents/{document.pk}/verify"):
         page.goto(live_server.url + path)  # a 1366×768 hospital PC: nothing wider than the screen
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

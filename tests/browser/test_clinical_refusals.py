@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -24,7 +25,7 @@ def test_an_invalid_cccd_and_a_missing_diagnosis_are_refused_in_vietnamese(page:
     page.select_option("#gender", "male")
     page.fill("#cccd", "07908501234")  # 11 digits
     page.get_by_role("button", name="Lưu hồ sơ").click()
-    assert page.locator("[data-testid=error]").inner_text() == "Số CCCD phải gồm đúng 12 chữ số."
+    expect(page.locator("[data-testid=error]")).to_have_text("Số CCCD phải gồm đúng 12 chữ số.")
     assert page.input_value("#name") == "Trần Văn Nam"  # what was typed is kept
     assert not ResourceRow.objects.filter(resource_type="Patient").exists()
 
@@ -34,7 +35,7 @@ def test_an_invalid_cccd_and_a_missing_diagnosis_are_refused_in_vietnamese(page:
     page.fill("#conclusion-text", "Về nhà")
     page.get_by_role("button", name="Ký số phiếu khám và kết thúc").click()
     error = page.locator("#conclusion [data-testid=error]")
-    assert error.inner_text() == "Chưa nhập chẩn đoán chính: không thể kết thúc lượt khám."
-    assert page.locator("[data-testid=encounter-status]").inner_text() == "Chờ khám"
+    expect(error).to_have_text("Chưa nhập chẩn đoán chính: không thể kết thúc lượt khám.")
+    expect(page.locator("[data-testid=encounter-status]")).to_have_text("Chờ khám")
     assert not SignedDocument.objects.exists()
     assert not ResourceRow.objects.filter(resource_type="Condition").exists()

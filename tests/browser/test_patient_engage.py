@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world
 from tests.conftest import clear_audit_trail
@@ -83,22 +84,22 @@ def test_a_patient_books_a_slot_reception_checks_them_in_and_the_phone_shows_the
     _light_and_fits(page)
     page.locator("input[name=slot]").first.check()
     page.get_by_role("button", name="Xác nhận đặt lịch").click()
-    assert page.inner_text("[data-testid=status]") == "Đã đặt"
+    expect(page.locator("[data-testid=status]")).to_have_text("Đã đặt")
     detail_url = page.url
 
     _staff_login(staff_page, base, "td.hoa")
     staff_page.goto(f"{base}/ui/lich-hen/")
     row = staff_page.locator("tr", has_text="Nguyễn Văn An")
     row.get_by_role("button", name="Tiếp đón").click()
-    assert "Đã tiếp đón: số thứ tự 1" in staff_page.inner_text("main")
+    expect(staff_page.locator("main")).to_contain_text("Đã tiếp đón: số thứ tự 1")
 
     page.goto(detail_url)
-    assert page.inner_text("[data-testid=queue-number]") == "1"
-    assert page.inner_text("[data-testid=room]") == "Phòng khám Nội 1"
+    expect(page.locator("[data-testid=queue-number]")).to_have_text("1")
+    expect(page.locator("[data-testid=room]")).to_have_text("Phòng khám Nội 1")
     _light_and_fits(page)
 
     staff_page.goto(f"{base}/ui/lich-hen/man-hinh-cho/")
-    assert "1" in staff_page.inner_text("[data-room=P101] [data-testid=waiting]")
+    expect(staff_page.locator("[data-room=P101] [data-testid=waiting]")).to_contain_text("1")
 
 
 def test_a_patient_asks_a_question_staff_answer_in_the_queue_and_the_patient_reads_the_answer(
@@ -110,7 +111,7 @@ def test_a_patient_asks_a_question_staff_answer_in_the_queue_and_the_patient_rea
     page.fill("#subject", "Ho kéo dài")
     page.fill("#text", "Con tôi ho về đêm đã hai tuần.")
     page.get_by_role("button", name="Gửi câu hỏi").click()
-    assert "Con tôi ho về đêm đã hai tuần." in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Con tôi ho về đêm đã hai tuần.")
     thread_url = page.url
 
     _staff_login(staff_page, base, "dd.mai")
@@ -118,10 +119,10 @@ def test_a_patient_asks_a_question_staff_answer_in_the_queue_and_the_patient_rea
     staff_page.get_by_role("link", name="Ho kéo dài").click()
     staff_page.fill("#answer", "Hãy đưa cháu đến khám để nghe phổi.")
     staff_page.get_by_role("button", name="Gửi trả lời").click()
-    assert "Đã gửi câu trả lời." in staff_page.inner_text("main")
+    expect(staff_page.locator("main")).to_contain_text("Đã gửi câu trả lời.")
 
     page.goto(thread_url)
-    assert "Hãy đưa cháu đến khám để nghe phổi." in page.inner_text("[data-testid=answer]")
+    expect(page.locator("[data-testid=answer]")).to_contain_text("Hãy đưa cháu đến khám để nghe phổi.")
     _light_and_fits(page)
 
 
@@ -136,15 +137,16 @@ def test_a_patient_sends_feedback_and_staff_respond_and_close_it(
     page.locator("input[name=rating][value='2']").check()
     page.fill("#text", "Phải chờ hai tiếng mới đến lượt.")
     page.get_by_role("button", name="Gửi góp ý").click()
-    assert page.is_visible("[data-testid=thanks]")
+    expect(page.locator("[data-testid=thanks]")).to_be_visible()
 
     _staff_login(staff_page, base, "dd.mai")
     staff_page.goto(f"{base}/ui/gop-y/")
     staff_page.locator("[data-testid=feedback-row]", has_text="Phải chờ hai tiếng").get_by_role("link").click()
     staff_page.fill("#response", "Chúng tôi đã mở thêm bàn khám buổi sáng.")
     staff_page.get_by_role("button", name="Gửi phản hồi").click()
+    expect(staff_page.locator("main p", has_text="Chúng tôi đã mở thêm bàn khám buổi sáng.")).to_be_visible()
     staff_page.get_by_role("button", name="Đóng góp ý").click()
-    assert "Đã đóng góp ý." in staff_page.inner_text("main")
+    expect(staff_page.locator("main")).to_contain_text("Đã đóng góp ý.")
 
     page.goto(f"{base}/app/gop-y/")
     sent = page.inner_text("[data-testid=sent-feedback]")

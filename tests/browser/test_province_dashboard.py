@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import clear_audit_trail
 from tests.province.conftest import CENTER, HOSPITAL, HUB, OTHER_PROVINCE, build_cloud, deliver
@@ -54,8 +55,8 @@ def test_the_self_assessment_reaches_the_hub_and_the_dashboard_matches_the_datab
         if criterion.required:
             page.check(f"#c-{criterion.code}")
     page.get_by_role("button", name="Lưu và gửi báo cáo").click()
-    assert page.locator("[data-status]").get_attribute("data-status") == "live"
-    assert "gửi báo cáo lên Sở Y tế" in page.locator(".messages").inner_text()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "live")
+    expect(page.locator(".messages")).to_contain_text("gửi báo cáo lên Sở Y tế")
     with transaction.atomic():  # the second facility's periodic report (the job's work, run here directly)
         reporting.report(Facility.objects.get(code=HOSPITAL))
     deliver()
@@ -82,7 +83,8 @@ def test_the_self_assessment_reaches_the_hub_and_the_dashboard_matches_the_datab
 
     page.select_option("#tinh", "01")
     page.get_by_role("button", name="Xem").click()
-    assert page.locator("[data-count]").inner_text() == "1" and page.locator("[data-live]").inner_text() == "0"
+    expect(page.locator("[data-count]")).to_have_text("1")
+    expect(page.locator("[data-live]")).to_have_text("0")
     with page.expect_download() as download:
         page.locator('#facilities a:text-is("CSV")').click()
     assert "Bệnh viện Đa khoa Hà Nội" in download.value.path().read_text(encoding="utf-8-sig")

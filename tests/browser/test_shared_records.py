@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -47,15 +48,15 @@ def test_a_doctor_records_consent_and_opens_the_records_another_facility_holds(
     log_in(page, live_server.url, clinic)
     page.goto(f"{live_server.url}/ui/nguoi-benh/{here['id']}/")
     page.get_by_role("link", name="Hồ sơ tại cơ sở khác (đồng ý chia sẻ, mở khẩn cấp)").click()
-    assert "chưa đồng ý" in page.locator("[data-testid=consent]").inner_text()
+    expect(page.locator("[data-testid=consent]")).to_contain_text("chưa đồng ý")
 
     page.get_by_role("button", name="Mở khẩn cấp").click()
-    assert page.locator("[data-testid=error]").inner_text() == "Mở hồ sơ khẩn cấp cần ghi lý do."
+    expect(page.locator("[data-testid=error]")).to_have_text("Mở hồ sơ khẩn cấp cần ghi lý do.")
 
     page.get_by_role("button", name="Ghi nhận người bệnh đồng ý").click()
-    assert "đã đồng ý" in page.locator("[data-testid=consent]").inner_text()
+    expect(page.locator("[data-testid=consent]")).to_contain_text("đã đồng ý")
     page.get_by_role("button", name="Xem hồ sơ tại cơ sở khác").click()
     source = page.locator("[data-testid=source]")
-    assert "Bệnh viện Đa khoa tỉnh (79002)" in source.inner_text()
+    expect(source).to_contain_text("Bệnh viện Đa khoa tỉnh (79002)")
     allergy = page.locator("[data-testid=item]", has_text="Dị ứng: Penicillin")
-    assert "Bệnh viện Đa khoa tỉnh" in allergy.inner_text()
+    expect(allergy).to_contain_text("Bệnh viện Đa khoa tỉnh")
