@@ -146,10 +146,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def browser() -> Iterator[Any]:
     """One headless Chromium per test process, shared by every browser test: a second Playwright
     instance cannot start beside the first one's event loop."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's Chromium is not installed (make test-browser-deps)")
+    # After a click the next page may still be arriving: assertions on a page go through expect(),
+    # which retries until it holds, and may wait as long as an action (a busy CI machine is slow).
+    expect.set_options(timeout=60_000)
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield instance

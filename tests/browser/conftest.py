@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.conftest import clear_audit_trail
 
 PASSWORD = "Mat-khau-bac-si-2026"
-# After a click the next page may still be arriving: assertions on the page go through expect(), which retries
-# until it holds, and wait as long as an action may (a shared CI machine signing a PDF can be slow).
-expect.set_options(timeout=60_000)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from benhan.notifications.models import Contact, Preference
 from tests.portal.conftest import PHONE, World
@@ -43,24 +44,24 @@ def test_the_patient_picks_zalo_and_email_on_the_preference_page_and_a_pushed_no
     page.get_by_role("link", name="Thông báo").click()
 
     profile = page.locator("[data-testid=profile-channels]")
-    assert profile.get_by_label("Tin nhắn SMS").is_checked()  # the holder's default
+    expect(profile.get_by_label("Tin nhắn SMS")).to_be_checked()  # the holder's default
     profile.get_by_label("Tin nhắn SMS").uncheck()
     profile.get_by_label("Zalo").check()
     profile.get_by_label("Thư điện tử").check()
     page.get_by_role("button", name="Lưu").click()
-    assert "Nhập địa chỉ thư điện tử" in page.inner_text("main")  # e-mail chosen without an address
+    expect(page.locator("main")).to_contain_text("Nhập địa chỉ thư điện tử")  # e-mail chosen without an address
     page.fill("#email", "binh@example.vn")
     page.locator("[data-testid=profile-channels]").get_by_label("Tin nhắn SMS").uncheck()
     page.get_by_role("button", name="Lưu").click()
-    assert "Đã lưu lựa chọn." in page.inner_text("main")
-    assert page.locator("[data-testid=profile-channels]").get_by_label("Zalo").is_checked()
+    expect(page.locator("main")).to_contain_text("Đã lưu lựa chọn.")
+    expect(page.locator("[data-testid=profile-channels]").get_by_label("Zalo")).to_be_checked()
     assert sorted(Preference.objects.get().channels) == ["email", "zns"]
     assert Contact.objects.get().email == "binh@example.vn"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # This phone's web push: the button is offered, and the service worker shows what a push carries.
     page.wait_for_function("navigator.serviceWorker.controller !== null")
-    assert page.get_by_role("button", name="Bật thông báo trên điện thoại này").is_visible()
+    expect(page.get_by_role("button", name="Bật thông báo trên điện thoại này")).to_be_visible()
     cdp = page.context.new_cdp_session(page)
     registrations: list[str] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated",

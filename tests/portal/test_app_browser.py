@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PHONE, World
 from .sms_standin import Gateway
@@ -54,16 +55,17 @@ def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_offli
     page.fill("#cccd", "079068012345")
     page.fill("#birth_date", "12/03/1968")
     page.get_by_role("button", name="Gửi mã tới số điện thoại trong hồ sơ").click()
-    assert "091****678" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("091****678")
     page.fill("#code", sms.last_code(PHONE))
     page.get_by_role("button", name="Xác nhận").click()
     page.get_by_role("link", name="Nguyễn Văn Bình").click()
-    assert "Bệnh viện Đa khoa tỉnh" in page.inner_text("main")  # the provincial visit, from the other record
+    expect(page.locator("main")).to_contain_text("Bệnh viện Đa khoa tỉnh")  # the provincial visit, from the other record
 
     page.get_by_role("link", name="Kết quả").click()
     page.locator(f"a[href$='/ket-qua/{report}/']").click()
     glucose = page.locator("[data-testid=result-line]", has_text="Glucose")
-    assert "8,2 mmol/L" in glucose.inner_text() and "Cao hơn bình thường" in glucose.inner_text()
+    expect(glucose).to_contain_text("8,2 mmol/L")
+    expect(glucose).to_contain_text("Cao hơn bình thường")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     result_url = page.url
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -71,7 +73,7 @@ def test_a_patient_logs_in_by_sms_code_links_records_reads_a_signed_result_offli
 
     page.context.set_offline(True)  # a weak network: the page already opened still reads
     page.goto(result_url)
-    assert "Cao hơn bình thường" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Cao hơn bình thường")
     page.context.set_offline(False)
 
     page.get_by_role("link", name="Giấy tờ").click()

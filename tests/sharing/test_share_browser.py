@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.portal.conftest import PHONE, World
 from tests.portal.helpers import linked_account
@@ -53,7 +54,7 @@ def test_a_patient_shares_a_result_by_link_a_doctor_opens_it_then_the_revoked_li
         page.select_option("#hours", "24")
         page.fill("#label", "BS Hùng, BV tỉnh")
         page.get_by_role("button", name="Tạo liên kết").click()
-        assert page.locator("img[alt='Mã QR của liên kết']").is_visible()
+        expect(page.locator("img[alt='Mã QR của liên kết']")).to_be_visible()
         url = page.input_value("[data-testid=share-url]")
         assert "/xem/" in url and page.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -69,13 +70,14 @@ def test_a_patient_shares_a_result_by_link_a_doctor_opens_it_then_the_revoked_li
         page.get_by_role("link", name="Xong").click()
         (row,) = page.locator("[data-testid=share-link]").all()
         row.locator("summary").click()
-        assert "mở xem" in row.inner_text() and "tải giấy tờ" in row.inner_text()
+        expect(row).to_contain_text("mở xem")
+        expect(row).to_contain_text("tải giấy tờ")
         row.get_by_role("button", name="Thu hồi").click()
-        assert "đã thu hồi" in page.locator("[data-testid=share-link]").inner_text()
+        expect(page.locator("[data-testid=share-link]")).to_contain_text("đã thu hồi")
 
         doctor.goto(url)
-        assert "Người bệnh đã thu hồi liên kết này." in doctor.inner_text("main")
-        assert "8,2" not in doctor.inner_text("main")
+        expect(doctor.locator("main")).to_contain_text("Người bệnh đã thu hồi liên kết này.")
+        expect(doctor.locator("main")).not_to_contain_text("8,2")
     finally:
         patient_ctx.close()
         doctor_ctx.close()

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from benhan.accounts.clients import create_patient_app
 from tests.portal.helpers import linked_account
@@ -64,9 +65,10 @@ def test_a_patient_authorizes_a_mini_app_on_the_phone_and_revokes_it_later(
     page.fill("#code", sms.last_code(PHONE))
     page.get_by_role("button", name="Đăng nhập").click()
 
-    main = page.inner_text("main")
-    assert "Ứng dụng «Mini app Bệnh viện tỉnh» xin đọc hồ sơ sức khoẻ" in main
-    assert "chỉ xem" in main and "giữ quyền cả khi bạn không mở" in main
+    main = page.locator("main")
+    expect(main).to_contain_text("Ứng dụng «Mini app Bệnh viện tỉnh» xin đọc hồ sơ sức khoẻ")
+    expect(main).to_contain_text("chỉ xem")
+    expect(main).to_contain_text("giữ quyền cả khi bạn không mở")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_label("Nguyễn Thị Bé").check()
     page.select_option("select[name=days]", "90")
@@ -83,7 +85,8 @@ def test_a_patient_authorizes_a_mini_app_on_the_phone_and_revokes_it_later(
 
     page.goto(f"{base}/app/")
     page.get_by_role("link", name="Ứng dụng đã cấp quyền").click()
-    assert "Mini app Bệnh viện tỉnh" in page.inner_text("main") and "Nguyễn Thị Bé" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Mini app Bệnh viện tỉnh")
+    expect(page.locator("main")).to_contain_text("Nguyễn Thị Bé")
     page.get_by_role("button", name="Thu hồi").click()
-    assert "Bạn chưa cho ứng dụng nào đọc hồ sơ." in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Bạn chưa cho ứng dụng nào đọc hồ sơ.")
     assert requests.get(f"{base}/fhir/Patient/{world.cuc}", headers=headers, timeout=10).status_code == 401
