@@ -192,9 +192,10 @@ def _clone_tables() -> list[tuple[str, list[tuple[str, bool]]]]:
     from benhan.fhir.models import ResourceRow
     from benhan.fhir.search.models import INDEX_MODELS
 
-    out = []
-    for model in (ResourceRow, *INDEX_MODELS.values(), CompartmentMember):
-        cols = [(f.column, isinstance(f, (models.CharField, models.TextField)))
+    out: list[tuple[str, list[tuple[str, bool]]]] = []
+    tables: list[type[models.Model]] = [ResourceRow, *INDEX_MODELS.values(), CompartmentMember]
+    for model in tables:
+        cols = [(str(f.column), isinstance(f, (models.CharField, models.TextField)))
                 for f in model._meta.concrete_fields if not f.primary_key]
         out.append((model._meta.db_table, cols))
     return out
@@ -420,7 +421,7 @@ def measure(loaded: Loaded, rounds: int) -> dict[str, tuple[float, float, float,
     for round_no in range(rounds):
         for name, rtype, params, baseline in query_mix(loaded, rng):
             full, bare, base = samples.setdefault(name, ([], [], []))
-            variants = [
+            variants: list[tuple[list[float], Callable[[], Any]]] = [
                 (full, partial(lambda t, q: search(repo, t, q, base_url=BASE).to_bytes(), rtype, params)),
                 (bare, partial(lambda t, q: _Search(repo, t, q, BASE, None, False).run().to_bytes(), rtype, params)),
                 (base, baseline),
@@ -428,9 +429,9 @@ def measure(loaded: Loaded, rounds: int) -> dict[str, tuple[float, float, float,
             # Each round's parameters are new (another patient), so whichever runs first reads pages
             # the others then find cached: the three take turns at going first.
             for k in range(3):
-                out, fn = variants[(round_no + k) % 3]
-                out.extend(_timed(fn, 1))
-    out = {}
+                times, fn = variants[(round_no + k) % 3]
+                times.extend(_timed(fn, 1))
+    out: dict[str, tuple[float, float, float, float]] = {}
     print(f"  {'query':46s} {'search() p50':>12s} {'p95':>7s} | {'no audit p50':>12s} {'p95':>7s} |"
           f" {'SQL p50':>8s} {'p95':>7s}  (ms)")
     for name, (full, bare, base) in samples.items():

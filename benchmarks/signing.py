@@ -26,8 +26,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -93,7 +95,7 @@ def main() -> None:
                                          crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
             .sign(root_key, hashes.SHA256()))
     signer = LocalKeySigner(cert, [root], key=key)
-    resources = [PATIENT, ENCOUNTER, *CONDITIONS, GLUCOSE]
+    resources: list[dict[str, Any]] = [PATIENT, ENCOUNTER, *CONDITIONS, GLUCOSE]
 
     print(f"rounds={args.rounds}; times in ms: p50 wall / p50 CPU\n")
     print(f"{'form':<22}{'pages':>6}{'PDF / page':>18}{'HTML only (baseline)':>24}")
@@ -103,8 +105,8 @@ def main() -> None:
         pdf = render_pdf(kind, ctx)
         pdfs[kind] = pdf
         pages = len(PdfReader(BytesIO(pdf)).pages)
-        wall, cpu = timed(lambda k=kind, c=ctx: render_pdf(k, c), args.rounds)
-        html_wall, html_cpu = timed(lambda k=kind, c=ctx: render_html(k, c), args.rounds)
+        wall, cpu = timed(partial(render_pdf, kind, ctx), args.rounds)
+        html_wall, html_cpu = timed(partial(render_html, kind, ctx), args.rounds)
         print(f"{kind:<22}{pages:>6}{wall / pages:>10.1f} / {cpu / pages:<6.1f}{html_wall:>16.2f} / {html_cpu:<6.2f}")
 
     pdf = pdfs["visit_record"]
