@@ -74,6 +74,18 @@ def fresh_database(template: str, label: str) -> Iterator[str]:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def python_loop_seconds() -> float:
+    """The best of three timings of one interpreter-bound loop: the machine's speed, for reading
+    figures taken on different machines (the shared ones here differ by 2x from day to day)."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -334,7 +346,9 @@ def main() -> None:
     try:
         print(f"migrating the template database {template} …", flush=True)
         run(template, "migrate", "--no-input", "-v0")
-        lines: list[str] = [f"benhan ingest benchmark — {len(files)} Synthea bundles, PostgreSQL, {os.cpu_count()} cores"]
+        lines: list[str] = [f"benhan ingest benchmark — {len(files)} Synthea bundles, PostgreSQL, {os.cpu_count()} cores",
+                            f"this machine: a CPython loop of 10⁷ additions takes {python_loop_seconds():.2f} s "
+                            "(compare runs on different machines by it and by the raw baselines)"]
 
         with fresh_database(template, "raw") as db:
             raw_n, raw_s = raw_copy(db, files)
