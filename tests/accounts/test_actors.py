@@ -19,7 +19,7 @@ def facilities() -> tuple[Facility, Facility, Facility]:
             Facility.objects.create(code="25003", name="Trung tâm Y tế khu vực B"))
 
 
-def make(role: str, facility: Facility | None, **kw: object) -> User:
+def make(role: str, facility: Facility | None, **kw: str) -> User:
     return User.objects.create_user(username=f"u-{role}", password="x", role=role, facility=facility, **kw)
 
 

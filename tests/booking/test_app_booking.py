@@ -3,6 +3,7 @@ check-in, and nobody reaching another person's booking by changing an id."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -104,14 +105,14 @@ def test_another_persons_booking_cannot_be_seen_moved_or_cancelled_by_changing_t
 
 def test_a_family_member_with_results_only_cannot_book(app_world, phone) -> None:  # type: ignore[no-untyped-def]
     ProxyGrant.objects.create(profile=app_world.an_opened.profile, grantee_phone=BICH_PHONE,
-                              scope=ProxyGrant.Scope.RESULTS, expires=timezone.now() + timezone.timedelta(days=3))
+                              scope=ProxyGrant.Scope.RESULTS, expires=timezone.now() + timedelta(days=3))
     client = phone(BICH_PHONE)
     assert client.get(f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/").status_code == 404
 
 
 def test_a_family_member_with_full_access_books_for_the_profile(app_world, phone) -> None:  # type: ignore[no-untyped-def]
     ProxyGrant.objects.create(profile=app_world.an_opened.profile, grantee_phone=BICH_PHONE,
-                              scope=ProxyGrant.Scope.RECORDS, expires=timezone.now() + timezone.timedelta(days=3))
+                              scope=ProxyGrant.Scope.RECORDS, expires=timezone.now() + timedelta(days=3))
     booking = _book(phone(BICH_PHONE), app_world, app_world.an_opened, _today_slots(app_world)[0])
     assert booking.patient_id == app_world.an
 
@@ -163,10 +164,10 @@ def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(a
     from benhan.booking.services import free_days, free_slots
 
     today = timezone.localdate()
-    closed = today + timezone.timedelta(days=2)
+    closed = today + timedelta(days=2)
     Holiday.objects.create(facility=app_world.facility, day=closed, name="Nghỉ lễ")
-    days = free_days(app_world.facility, app_world.department, today + timezone.timedelta(days=1), today + timezone.timedelta(days=3))
-    assert days == [today + timezone.timedelta(days=1), today + timezone.timedelta(days=3)]
+    days = free_days(app_world.facility, app_world.department, today + timedelta(days=1), today + timedelta(days=3))
+    assert days == [today + timedelta(days=1), today + timedelta(days=3)]
     tomorrow = days[0]
     client = phone(AN_PHONE)
     base = f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/"

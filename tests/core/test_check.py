@@ -80,5 +80,5 @@ def test_an_unreachable_database_fails_and_migrations_are_not_checked(db: None) 
 def test_little_free_disk_space_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import shutil
 
-    monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(100 * health.GIB, 99.5 * health.GIB, int(0.5 * health.GIB)))  # type: ignore[attr-defined]
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(100 * health.GIB, int(99.5 * health.GIB), int(0.5 * health.GIB)))
     assert health.disk(tmp_path)[0].status == health.FAIL

@@ -7,6 +7,7 @@ from io import BytesIO
 import pytest
 import segno
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, PdfObject
 
 from benhan.accounts.models import Facility
 from benhan.documents import render_pdf
@@ -164,11 +165,17 @@ def test_the_reexam_appointment_shows_the_date_and_place() -> None:
     assert "07:30 25/12/2026" in text and "Phòng khám Nội số 3" in text and "Nhịn ăn sáng" in text
 
 
+def _dictionary(value: PdfObject) -> DictionaryObject:
+    """A PDF dictionary entry read through pypdf, which resolves indirect objects but types the result loosely."""
+    assert isinstance(value, DictionaryObject), type(value)
+    return value
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_form_embeds_only_our_dejavu_face_so_no_fallback_font_mangles_diacritics(kind: str) -> None:
     ctx = contexts.context_from_resources(kind, [PATIENT, ENCOUNTER, *CONDITIONS, GLUCOSE], facility=FACILITY)
     reader = PdfReader(BytesIO(render_pdf(kind, ctx)))
-    fonts = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
+    fonts = [f.get_object() for f in _dictionary(_dictionary(reader.pages[0]["/Resources"])["/Font"]).values()]
     names = {str(f["/BaseFont"]).split("+")[-1] for f in fonts}
     assert names <= {"BenhanSans", "BenhanSans-Bold", "BenhanSans-Oblique", "BenhanSans-BoldOblique"}
     for font in fonts:  # embedded (a subset), not left to the reader's machine

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 
 class StandinTSA:
@@ -39,7 +40,7 @@ class StandinTSA:
             tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(der)),
             tsa_key=keys.PrivateKeyInfo.load(tsa_key.private_bytes(der, serialization.PrivateFormat.PKCS8,
                                                                    serialization.NoEncryption())),
-            certs_to_embed=[asn1_x509.Certificate.load(self.root.public_bytes(der))],
+            certs_to_embed=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(self.root.public_bytes(der))]),
         )
         self.requests = 0
         self._server: ThreadingHTTPServer | None = None

@@ -70,11 +70,11 @@ def population(size: int, seed: int = 7) -> tuple[list[Person], list[Person]]:
             parts = name.split()
             parts[-1] = _typo(rng, parts[-1])
             name = " ".join(parts)
-        birth = r.birth_date
-        if birth and rng.random() < 0.04 and birth.day <= 12 and birth.day != birth.month:
-            birth = birth.replace(month=birth.day, day=birth.month)
+        born = r.birth_date
+        if born and rng.random() < 0.04 and born.day <= 12 and born.day != born.month:
+            born = born.replace(month=born.day, day=born.month)
         second = Demographics(
-            name=name, birth_date=birth, sex=r.sex,
+            name=name, birth_date=born, sex=r.sex,
             commune="" if rng.random() < 0.2 else r.commune,
             phone="" if rng.random() < 0.2 else (f"09{rng.randrange(10**8):08d}" if rng.random() < 0.2 else r.phone),
             # The card is renewed (new group/benefit digits) but keeps the social-insurance number.

@@ -33,6 +33,7 @@ from tests.exchange.federation_support import (
     TREAT,
     WHO_OPENED,
     Federation,
+    Node,
     federation,
     inbox_count,
     outbox_statuses,
@@ -120,8 +121,9 @@ def test_a_referral_goes_up_to_the_hospital_and_the_back_referral_completes_it_a
     kinds = dict(fed.center.query("SELECT kind, COUNT(*) FROM exchange_inboxmessage GROUP BY kind"))
     assert (kinds.get("referral.status"), kinds.get("referral.back")) == (3, 1)  # received, accepted, in-progress
     for node in (fed.center, fed.hospital):
-        wait_for(lambda n=node: n.count("SELECT COUNT(*) FROM exchange_outboxmessage WHERE status <> 'delivered'") == 0,
-                 timeout=30, what=f"{node.code}'s outbox to drain")
+        def drained(n: Node = node) -> bool:
+            return n.count("SELECT COUNT(*) FROM exchange_outboxmessage WHERE status <> 'delivered'") == 0
+        wait_for(drained, timeout=30, what=f"{node.code}'s outbox to drain")
 
 
 def test_a_sealed_message_replayed_to_the_inbox_is_acknowledged_as_a_duplicate_and_applied_once(
@@ -210,8 +212,9 @@ def test_with_the_hub_down_the_nodes_keep_exchanging_and_the_hub_catches_up(
 
     fed.hub.start()
     for node, ids in ((fed.center, to_hub[:5]), (fed.hospital, to_hub[5:])):
-        wait_for(lambda node=node, ids=ids: outbox_statuses(node, ids) == {"delivered": 5}, timeout=90,
-                 what=f"{node.code} to catch up with the hub")
+        def caught_up(node: Node = node, ids: list[str] = ids) -> bool:
+            return outbox_statuses(node, ids) == {"delivered": 5}
+        wait_for(caught_up, timeout=90, what=f"{node.code} to catch up with the hub")
     assert inbox_count(fed.hub, to_hub) == 10
 
 

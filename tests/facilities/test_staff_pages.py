@@ -25,7 +25,7 @@ def admin(facility: Facility) -> User:
                                     last_name="Phạm Thị", first_name="Lan")
 
 
-def new_staff(facility: Facility, **over: str) -> dict[str, object]:
+def new_staff(facility: Facility, **over: object) -> dict[str, object]:
     data: dict[str, object] = {"username": "bs.an", "last_name": "Nguyễn Văn", "first_name": "An", "role": "doctor",
                                "licence_number": "001234/PT-CCHN", "facility": facility.pk, "is_active": "on",
                                "password1": "benhan-bac-si-2025", "password2": "benhan-bac-si-2025"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import orjson
 import pytest
@@ -168,7 +169,7 @@ def test_every_r4_resource_type_is_routed_to_storage(api: Client) -> None:
 
 
 def test_resources_of_several_kinds_are_stored_and_read_back(api: Client) -> None:
-    samples = [
+    samples: list[dict[str, Any]] = [
         {"resourceType": "Account", "status": "active"},
         {"resourceType": "Basic", "code": {"text": "ghi chú"}},
         {"resourceType": "Binary", "contentType": "text/plain", "data": base64.b64encode(b"xin chao").decode()},

@@ -19,6 +19,7 @@ import io
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,7 +93,7 @@ def crafted_requests() -> list[tuple[bytes, dict[str, str]]]:
         b'{"resourceType": "Bundle", "type": "collection", "entry": []}',
         b"not json",
     ]
-    requests = [(body, {}) for body in bodies]
+    requests: list[tuple[bytes, dict[str, str]]] = [(body, {}) for body in bodies]
     requests.append((_bundle(_post(patient, "urn:uuid:r1"), _post(_observation("urn:uuid:r1"))), {"PREFER": "return=representation"}))
     requests.append((_bundle(_post(patient, "urn:uuid:r2"), _post(_observation("urn:uuid:r2"))), {"PREFER": "return=OperationOutcome"}))
     requests.append((_bundle(_post(patient, "urn:uuid:r3"), {"request": {"method": "DELETE", "url": "Patient/fixed-1"}}),
@@ -139,7 +140,14 @@ def snapshot() -> str:
         for name, value in headers.items():
             environ[name if name == "QUERY_STRING" else f"HTTP_{name}"] = value
         answer: list[Any] = []
-        content = b"".join(application(environ, lambda status, head, exc=None: answer.extend((status, head))))
+        written: list[bytes] = []  # what the app passes to WSGI's write(); comes before the returned body
+
+        def start_response(status: str, head: list[tuple[str, str]], exc_info: Any = None, /) -> Callable[[bytes], object]:
+            answer.extend((status, head))
+            return written.append
+
+        body_parts = application(environ, start_response)
+        content = b"".join([*written, *body_parts])
         kept = sorted((k, v) for k, v in answer[1] if k.lower() in ("etag", "location", "content-location", "content-type",
                                                                    "last-modified", "retry-after"))
         out.append(f"### {headers} -> {answer[0]} {kept}\n{content.decode()}\n")

@@ -108,6 +108,7 @@ def test_the_reexam_appointment_table_carries_the_booked_day_and_follows_its_fie
     claims.record_claim_facts(repo, encounter_id, result="2", category="1.1")
     claim = claims.generate(repo, encounter_id)
     (row,) = claim.tables["XML14"]
+    assert done.appointment is not None
     assert set(row) <= XML14 == set(tables()["XML14"].fields)
     assert row["NGAY_HEN_KL"] == day.strftime("%Y%m%d") and row["SO_GIAYHEN_KL"] == done.appointment["id"][:50]
     assert (row["MA_BAC_SI"], row["MA_DOITUONG_KCB"], row["MA_BENH_CHINH"]) == ("000123/HCM-CCHN", "1.1", "I10")

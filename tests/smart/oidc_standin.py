@@ -49,7 +49,9 @@ class Provider:
         key = RSAKey.generate_key(2048, private=True) if self.spoil == "key" else self.key
         key.ensure_kid()
         if self.spoil == "key":
-            key = RSAKey.import_key(key.as_dict(private=True), {"kid": self.key.kid})  # same kid, wrong key
+            kid = self.key.kid
+            assert kid is not None, "running() gives the provider's key a kid"
+            key = RSAKey.import_key(key.as_dict(private=True), {"kid": kid})  # same kid, wrong key
         return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
 

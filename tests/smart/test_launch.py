@@ -18,8 +18,8 @@ from .conftest import REDIRECT, Patient, World, api, authorize_url, consent_id, 
 pytestmark = pytest.mark.django_db
 
 
-def tokens_for(binh: Patient, app: NewClient, **extra: str) -> dict[str, Any]:
-    launched = launch(binh.browser, app.client_id, binh.profile_id, **extra)
+def tokens_for(binh: Patient, app: NewClient, *, days: int = 30, **extra: str) -> dict[str, Any]:
+    launched = launch(binh.browser, app.client_id, binh.profile_id, days=days, **extra)
     response = exchange(app.client_id, launched.code, launched.verifier)
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == "no-store"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -107,7 +108,7 @@ def test_compartment_sql_restricts_hand_written_sql_the_same_way(repo: Repositor
 
 def test_a_batch_of_new_writes_is_bulk_inserted_without_any_delete(repo: Repository) -> None:
     now = timezone.now()
-    batch = [(Stored("Observation", f"o{i}", 1, now, False, "00001", ""),
+    batch: list[tuple[Stored, dict[str, Any] | None]] = [(Stored("Observation", f"o{i}", 1, now, False, "00001", ""),
               {"resourceType": "Observation", "id": f"o{i}", "subject": {"reference": "Patient/p1"}})
              for i in range(300)]
     with CaptureQueriesContext(connection) as ctx:

@@ -210,6 +210,7 @@ def test_an_export_that_keeps_failing_ends_failed_with_an_error_file(repo: Repos
 
 def test_an_export_whose_job_ended_unrecorded_is_reported_failed_not_polled_forever(repo: Repository) -> None:
     export = _start(repo)
+    assert export.job_id is not None  # an async export is queued as a job
     Job.objects.filter(pk=export.job_id).update(status="failed", last_error="worker host lost its disk")
     export = ExportRequest.objects.select_related("job").get(pk=export.pk)
     with pytest.raises(FhirError) as exc:
