@@ -57,8 +57,9 @@ test: test-sqlite test-postgres lint typecheck
 lint: install
 	$(BIN)/ruff check benhan tests benchmarks scripts
 
+# benchmarks/ and scripts/ are folders of scripts, not packages: explicit package bases name their modules by path.
 typecheck: install
-	$(BIN)/mypy benhan
+	$(BIN)/mypy --explicit-package-bases benhan tests benchmarks scripts
 
 definitions: install
 	scripts/fetch_fhir_package.sh
