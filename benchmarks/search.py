@@ -340,6 +340,9 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
     R, T, S, D, REF = ("fhir_resource", "fhir_search_token", "fhir_search_string", "fhir_search_date",
                        "fhir_search_reference")
     live = "r.deleted = false"
+    from benhan.fhir.search.definitions import params_for
+
+    obs_code = params_for("Observation")["code"].key  # stored under a composite component's key (decision 30)
     return [
         ("patient by identifier", "Patient", [("identifier", p["identifier"])],
          _sql(f"SELECT r.content FROM {R} r WHERE r.resource_type='Patient' AND {live} AND r.resource_id IN "
@@ -360,7 +363,7 @@ def query_mix(loaded: Loaded, rng: random.Random) -> list[tuple[str, str, list[t
               f" AND d.param = 'date' WHERE r.resource_type='Observation' AND {live} AND r.resource_id IN "
               f"(SELECT resource_id FROM {REF} WHERE resource_type='Observation' AND param='subject' AND target_id=%s"
               " AND target_type='Patient') AND r.resource_id IN "
-              f"(SELECT resource_id FROM {T} WHERE resource_type='Observation' AND param='code' AND code='29463-7'"
+              f"(SELECT resource_id FROM {T} WHERE resource_type='Observation' AND param='{obs_code}' AND code='29463-7'"
               " AND system='http://loinc.org') AND d.high >= %s AND d.low < %s ORDER BY d.high DESC LIMIT 20",
               [p["id"], *_year_bounds("2000", "2030")])),
         ("conditions by clinical status", "Condition", [("clinical-status", "active")],

@@ -131,9 +131,9 @@ class Compiler:
                 raise SearchParamError(c.raw, f"the modifier ':{mod}' is not valid for {kind} parameter '{c.code}'")
         if kind == "composite":
             return self._composite(rtype, param, c, nested)
-        code = param.code
+        code = param.key  # maybe a composite component with the same values
         if kind == "token" and mod == "of-type":
-            code = f"{param.code}:of-type"
+            code = f"{param.key}:of-type"
         if kind == "reference" and mod == "identifier":
             code, kind = f"{param.code}:identifier", "token"
             mod = ""
@@ -279,7 +279,7 @@ class Compiler:
         kind = param.type
         if kind == "composite":
             raise SearchParamError(c.raw, ":missing is not supported on composite parameters")
-        ids = self._index_ids(kind, rtype, param.code, "1 = 1", [], nested)
+        ids = self._index_ids(kind, rtype, param.key, "1 = 1", [], nested)
         return Cond(f"{alias}.resource_id {'NOT IN' if c.values[0] == 'true' else 'IN'} ({ids.sql})", ids.params)
 
     def _composite(self, rtype: str, param: SearchParam, c: Criterion, nested: bool) -> Cond:

@@ -59,6 +59,9 @@ class SearchParam:
     # or a composite over the whole resource). Lets the indexer skip absent elements cheaply.
     roots: frozenset[str] | None = None
     source: str | None = None  # a composite's FHIRPath text (the part for this base)
+    # The param its index rows are stored under: its code, or the key of a composite component
+    # that always has the same values (see _share_plain). Composites use their components' keys.
+    key: str = ""
 
 
 @cache
@@ -76,7 +79,7 @@ def _build(base: str, code: str, entry: dict[str, Any]) -> SearchParam:
                             bool(c.get("from_resource")))
                   for k, c in enumerate(entry.get("components", ())))
     return SearchParam(base, code, entry["type"], expr, tuple(entry.get("targets", ())), comps,
-                       _roots(entry.get("expr")), entry.get("source"))
+                       _roots(entry.get("expr")), entry.get("source"), code)
 
 
 def _roots(parts: list[dict[str, Any]] | None) -> frozenset[str] | None:
@@ -94,12 +97,15 @@ def params_for(resource_type: str) -> dict[str, SearchParam]:
     """Every parameter of a type, the common ones (_tag, _profile, ...) included."""
     table = _table()["params"]
     out: dict[str, SearchParam] = {}
+    entries: dict[str, dict[str, Any]] = {}
     for base in ("Resource", "DomainResource", resource_type):
         if base == "DomainResource" and resource_type in ("Bundle", "Parameters", "Binary"):
             continue
         for code, entry in table.get(base, {}).items():
             out[code] = _build(resource_type, code, entry)
+            entries[code] = entry
     _share_components(out)
+    _share_plain(out, entries)
     return out
 
 
@@ -129,6 +135,53 @@ def _share_components(params: dict[str, SearchParam]) -> None:
                 key = first.setdefault((param.source, component.source, component.type), key)
             components.append(replace(component, key=key))
         params[code] = replace(param, components=tuple(components))
+
+
+def _paths(parts: list[dict[str, Any]] | None) -> list[list[Any]] | None:
+    """The step lists of an expression that is a union of plain paths; None if any part is not one."""
+    if not parts or any(set(part) != {"path"} for part in parts):
+        return None
+    return [part["path"] for part in parts]
+
+
+def _path_set(paths: list[list[Any]]) -> tuple[str, ...]:
+    return tuple(sorted(orjson.dumps(path, option=orjson.OPT_SORT_KEYS).decode() for path in paths))
+
+
+def _share_plain(params: dict[str, SearchParam], entries: dict[str, dict[str, Any]]) -> None:
+    """Point plain parameters at a composite component that always has their values (decision 30).
+
+    A composite's component k reads, from each element its expression selects, the component's
+    expression: with plain paths on both sides that is the path `element path + component path` for
+    every pair, evaluated by the same step walk. When those paths are exactly a plain parameter's
+    paths (same type), the parameter's values are the component's values, only numbered by element
+    in `grp` (plain rows have 0, which no plain search reads): Observation's `code` is
+    `code-value-concept#0`, `combo-code` is `combo-code-value-concept#0`. The plain parameter then
+    stores nothing and its searches read the component's key. References are left alone: includes,
+    chains and compartments name them by code.
+    """
+    composed: dict[tuple[str, tuple[str, ...]], str] = {}
+    for code, param in params.items():
+        if param.type != "composite" or not _indexed(code, param) or param.source is None:
+            continue
+        outer = _paths(entries[code].get("expr"))
+        if outer is None:
+            continue
+        for component, raw in zip(param.components, entries[code].get("components", ()), strict=True):
+            inner = _paths(raw.get("expr"))
+            if inner is None or component.from_resource:
+                continue
+            composed.setdefault((component.type, _path_set([head + tail for head in outer for tail in inner])),
+                                component.key)
+    if not composed:
+        return
+    for code, param in params.items():
+        if param.type in ("composite", "reference") or not _indexed(code, param):
+            continue
+        paths = _paths(entries[code].get("expr"))
+        key = composed.get((param.type, _path_set(paths))) if paths is not None else None
+        if key is not None:
+            params[code] = replace(param, key=key)
 
 
 @cache

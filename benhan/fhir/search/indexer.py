@@ -85,8 +85,11 @@ def _plan(rtype: str) -> tuple[tuple[_Entry, ...], dict[str, tuple[int, ...]], t
     entries: list[_Entry] = []
     by_root: dict[str, list[int]] = defaultdict(list)
     always: list[int] = []
-    for i, param in enumerate(indexed_params(rtype)):
+    for param in indexed_params(rtype):
         assert param.expression is not None
+        if param.type != "composite" and param.key != param.code:
+            continue  # a composite component writes these values (definitions._share_plain)
+        i = len(entries)
         # A component stored under another component's key has the same rows as that one, which
         # writes them (definitions._share_components): writing them again would only add rows.
         components = tuple((c.expression, c.type, c.key, c.from_resource) for k, c in enumerate(param.components)

@@ -56,7 +56,7 @@ def sort_key(rtype: str | None, spec: str, vendor: str) -> SortKey:
         agg, col, missing = ("MAX", "high", NEG_INF) if desc else ("MIN", "low", POS_INF)
         sub = (f"(SELECT {agg}(s.{col}) FROM {TABLES['date']} s WHERE s.resource_type = r.resource_type"
                f" AND s.resource_id = r.resource_id AND s.param = %s)")
-        return SortKey(f"COALESCE({sub}, %s)", (code, missing), desc, "number")
+        return SortKey(f"COALESCE({sub}, %s)", (param.key, missing), desc, "number")
     if kind not in _COLUMN:
         raise SearchParamError("_sort", f"'{code}' is a {kind} parameter, which cannot be sorted on")
     agg = "MAX" if desc else "MIN"
@@ -64,8 +64,8 @@ def sort_key(rtype: str | None, spec: str, vendor: str) -> SortKey:
            f" AND s.resource_id = r.resource_id AND s.param = %s)")
     if kind in _STRING_KINDS:
         missing_text = "" if desc else _HIGH_TEXT
-        return SortKey(collate(f"COALESCE({sub}, %s)", vendor), (code, missing_text), desc, "text")
-    return SortKey(f"COALESCE({sub}, %s)", (code, _LOW_NUM if desc else _HIGH_NUM), desc, "number")
+        return SortKey(collate(f"COALESCE({sub}, %s)", vendor), (param.key, missing_text), desc, "text")
+    return SortKey(f"COALESCE({sub}, %s)", (param.key, _LOW_NUM if desc else _HIGH_NUM), desc, "number")
 
 
 def order_by(keys: list[SortKey], reverse: bool = False) -> tuple[str, list[Any]]:

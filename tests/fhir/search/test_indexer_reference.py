@@ -11,6 +11,10 @@ Composite components follow decision 27: the reference stores every component un
 written in R4) and type are the same move to the key of the first of them in definition order. If
 all of them then have the same rows, one copy is kept; if they differ (components that should not
 have been shared), every copy is kept, which rows_for cannot match.
+
+Plain parameters follow decision 30: one whose definition names a composite component's key
+(`SearchParam.key`) must have exactly that component's rows, apart from `grp` (0 on plain rows);
+the reference checks this on every resource, then keeps the component's copy only.
 """
 
 from __future__ import annotations
@@ -146,9 +150,32 @@ def _share(rows: dict[str, list[tuple[Any, ...]]], keys: dict[str, str]) -> dict
     return out
 
 
+def _share_plain(rows: dict[str, list[tuple[Any, ...]]], rtype: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Plain parameters' rows dropped where a component stores the same values (decision 30), after
+    checking that they are the same: a wrong share would make that parameter's searches wrong."""
+    keys = {p.code: p.key for p in indexed_params(rtype) if p.type != "composite" and p.key != p.code}
+    if not keys:
+        return rows
+
+    def ungrouped(kind_rows: list[tuple[Any, ...]], param: str, key: str) -> Counter[tuple[Any, ...]]:
+        out: Counter[tuple[Any, ...]] = Counter()
+        for row in kind_rows:
+            base, sep, suffix = row[2].partition(":")
+            if base == param:
+                out[(*row[:2], key + sep + suffix, row[3], 0, *row[5:])] += 1
+        return out
+
+    for code, key in keys.items():
+        for kind in list(rows):
+            plain, component = ungrouped(rows[kind], code, key), ungrouped(rows[kind], key, key)
+            assert plain == component, f"{rtype}.{code} is stored as {key}, whose {kind} rows differ"
+            rows[kind] = [row for row in rows[kind] if row[2].partition(":")[0] != code]
+    return rows
+
+
 def reference_rows(resource: dict[str, Any], rid: str, tenant: str, *,
                    shared: bool = True) -> dict[str, list[tuple[Any, ...]]]:
-    """`shared=False`: the rule before decision 27, every component under its own key."""
+    """`shared=False`: the rules before decisions 27 and 30, every parameter and component under its own key."""
     rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     rtype = resource["resourceType"]
     for param in indexed_params(rtype):
@@ -164,7 +191,7 @@ def reference_rows(resource: dict[str, Any], rid: str, tenant: str, *,
                     for value in _evaluate(comp["expr"], resource if comp.get("from_resource") else element):
                         _values(rows, comp["type"], value, (rtype, rid, f"{param.code}#{i}", tenant, grp))
     if shared:
-        rows = _share(rows, shared_keys(rtype))
+        rows = _share_plain(_share(rows, shared_keys(rtype)), rtype)
     text = resource.get("text")
     div = text.get("div") if isinstance(text, dict) else None
     story = html.unescape(special._TAG.sub(" ", div)) if isinstance(div, str) else ""
