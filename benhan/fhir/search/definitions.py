@@ -148,6 +148,18 @@ def _path_set(paths: list[list[Any]]) -> tuple[str, ...]:
     return tuple(sorted(orjson.dumps(path, option=orjson.OPT_SORT_KEYS).decode() for path in paths))
 
 
+# Elements whose values never give rows of a kind: a SampledData has no `value` element in R4 (the
+# validator refuses one), and the quantity extractor reads `value`. R4's quantity parameters on
+# Observation read `value as SampledData` beside `value as Quantity`; their composites do not.
+_NO_ROWS: dict[str, frozenset[str]] = {"quantity": frozenset({"valueSampledData"})}
+
+
+def _with_rows(kind: str, paths: list[list[Any]]) -> list[list[Any]]:
+    """The paths that can give rows of `kind` (a path ends in one step that names its elements)."""
+    never = _NO_ROWS.get(kind, frozenset())
+    return [path for path in paths if not (path and set(path[-1]["keys"]) <= never)]
+
+
 def _share_plain(params: dict[str, SearchParam], entries: dict[str, dict[str, Any]]) -> None:
     """Point plain parameters at a composite component that always has their values (decision 30).
 
@@ -171,15 +183,15 @@ def _share_plain(params: dict[str, SearchParam], entries: dict[str, dict[str, An
             inner = _paths(raw.get("expr"))
             if inner is None or component.from_resource:
                 continue
-            composed.setdefault((component.type, _path_set([head + tail for head in outer for tail in inner])),
-                                component.key)
+            paths = _with_rows(component.type, [head + tail for head in outer for tail in inner])
+            composed.setdefault((component.type, _path_set(paths)), component.key)
     if not composed:
         return
     for code, param in params.items():
         if param.type in ("composite", "reference") or not _indexed(code, param):
             continue
-        paths = _paths(entries[code].get("expr"))
-        key = composed.get((param.type, _path_set(paths))) if paths is not None else None
+        plain = _paths(entries[code].get("expr"))
+        key = composed.get((param.type, _path_set(_with_rows(param.type, plain)))) if plain is not None else None
         if key is not None:
             params[code] = replace(param, key=key)
 

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import connection
 
 from benhan.fhir import bulkinsert
+from benhan.fhir.errors import FhirError
 from benhan.fhir.repository import Repository
 from benhan.fhir.search.definitions import params_for, resource_types
 from benhan.fhir.search.indexer import COLUMNS, TABLES, rows_for
@@ -48,12 +49,23 @@ def test_observation_code_and_value_parameters_read_the_components_that_walk_the
         "combo-value-concept": "combo-code-value-concept#1",
         "component-value-concept": "component-code-value-concept#1",
         "value-date": "code-value-date#1",
+        # These also read valueSampledData, which gives no quantity rows (next test).
+        "value-quantity": "code-value-quantity#1",
+        "combo-value-quantity": "combo-code-value-quantity#1",
+        "component-value-quantity": "component-code-value-quantity#1",
     }
     obs = params_for("Observation")
-    # The quantity parameters also read valueSampledData, which no composite component does.
-    assert obs["value-quantity"].key == "value-quantity" and obs["combo-value-quantity"].key == "combo-value-quantity"
     # References keep their own rows: includes, chains and compartments name them.
     assert obs["subject"].key == "subject" and obs["patient"].key == "patient"
+
+
+def test_a_sampled_data_value_gives_no_quantity_rows_as_it_has_no_value_element(repo: Repository) -> None:
+    data: dict[str, Any] = {"origin": {"value": 2048}, "period": 10, "dimensions": 1, "data": "2041 2043"}
+    sampled = {"resourceType": "Observation", "status": "final", "code": {"text": "ECG"}, "valueSampledData": data}
+    assert rows_for(sampled, "ecg", "00001")["quantity"] == []
+    with pytest.raises(FhirError) as refused:
+        repo.create({**sampled, "valueSampledData": {**data, "value": 5}})
+    assert "unknown element 'value' in SampledData" in str(refused.value)
 
 
 def test_use_context_molecular_sequence_and_group_parameters_share_too() -> None:
@@ -64,7 +76,7 @@ def test_use_context_molecular_sequence_and_group_parameters_share_too() -> None
     assert shared[("MolecularSequence", "chromosome")] == "chromosome-window-coordinate#0"
     assert shared[("MolecularSequence", "variant-start")] == "chromosome-variant-coordinate#1"
     assert shared[("Group", "characteristic")] == "characteristic-value#0"
-    assert len(shared) == 29 * 3 + 7 + 6 + 1  # use contexts, Observation, MolecularSequence, Group
+    assert len(shared) == 29 * 3 + 10 + 6 + 1  # use contexts, Observation, MolecularSequence, Group
 
 
 def test_the_migration_deletes_exactly_the_parameters_no_longer_written() -> None:
@@ -122,6 +134,8 @@ def world(repo: Repository) -> dict[str, str]:
         "high": obs("8867-4", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "high"}]}),
         "may": obs("8867-4", valueDateTime="2024-05-01"),
         "june": obs("8867-4", valuePeriod={"start": "2024-06-01", "end": "2024-06-30"}),
+        "ecg": obs("131328", valueSampledData={"origin": {"value": 2048}, "period": 10, "dimensions": 1,
+                                               "data": "2041 2043"}),
         "smoker": obs("72166-2", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "8517006"}]},
                       component=[{"code": {"coding": [{"system": LOINC, "code": "x-pack"}]},
                                   "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "daily"}]}}]),
@@ -143,7 +157,7 @@ QUERIES: list[tuple[str, str, list[str]]] = [
     ("Observation", f"code={LOINC}|85354-9", ["bp"]),
     ("Observation", "code=8480-6", []),  # a component's code is not the Observation's
     ("Observation", "code:text=nhip", ["pulse"]),
-    ("Observation", "code:not=8867-4", ["bp", "smoker"]),
+    ("Observation", "code:not=8867-4", ["bp", "smoker", "ecg"]),
     ("Observation", "combo-code=8480-6", ["bp"]),
     ("Observation", "combo-code=85354-9,x-pack", ["bp", "smoker"]),
     ("Observation", "component-code=85354-9", []),
@@ -152,12 +166,21 @@ QUERIES: list[tuple[str, str, list[str]]] = [
     ("Observation", "value-concept=daily", []),
     ("Observation", "combo-value-concept=daily", ["smoker"]),
     ("Observation", "component-value-concept=8517006", []),
-    ("Observation", "value-concept:missing=true", ["bp", "pulse", "may", "june"]),
+    ("Observation", "value-concept:missing=true", ["bp", "pulse", "may", "june", "ecg"]),
     ("Observation", "value-concept:missing=false", ["high", "smoker"]),
     ("Observation", "value-date=2024-05", ["may"]),
     ("Observation", "value-date=ge2024-06-15", ["june"]),
     ("Observation", "value-date=lt2024", []),
     ("Observation", "code=8867-4&_sort=-value-date", ["june", "may", "pulse", "high"]),
+    ("Observation", "value-quantity=gt70", ["pulse"]),
+    ("Observation", f"value-quantity=72|{UCUM}|/min", ["pulse"]),
+    ("Observation", "value-quantity=160", []),  # a component's value
+    ("Observation", "value-quantity:missing=true", ["bp", "high", "may", "june", "smoker", "ecg"]),
+    ("Observation", "combo-value-quantity=160", ["bp"]),
+    ("Observation", "combo-value-quantity=ge72", ["bp", "pulse"]),
+    ("Observation", "component-value-quantity=72", []),
+    ("Observation", "component-value-quantity=lt100", ["bp"]),
+    ("Observation", "combo-value-quantity=gt0&_sort=value-quantity", ["pulse", "bp"]),
     ("ValueSet", "context-type=focus", ["focus"]),
     ("ValueSet", "context-type=age", ["focus"]),
     ("ValueSet", "context=b", ["user"]),

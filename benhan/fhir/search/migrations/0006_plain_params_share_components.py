@@ -2,7 +2,8 @@
 
 Observation's `code` has the same values as the `code` component of `code-value-concept`, stored
 under `code-value-concept#0` with each element numbered in `grp`; `combo-code`, `value-concept`,
-the use-context, MolecularSequence and Group parameters likewise (search/definitions.py
+`value-quantity` and its combo and component forms, the use-context,
+MolecularSequence and Group parameters likewise (search/definitions.py
 `_share_plain`). The indexer no longer writes these parameters' rows, and their searches read the
 component's key. This migration deletes the rows an older index holds under the plain codes.
 Nothing is lost: the component's rows for every such resource are there already, since its
@@ -47,6 +48,9 @@ SHARED: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("Measure", "context-quantity", "context-type-quantity#1"),
         ("MessageDefinition", "context-quantity", "context-type-quantity#1"),
         ("NamingSystem", "context-quantity", "context-type-quantity#1"),
+        ("Observation", "combo-value-quantity", "combo-code-value-quantity#1"),
+        ("Observation", "component-value-quantity", "component-code-value-quantity#1"),
+        ("Observation", "value-quantity", "code-value-quantity#1"),
         ("OperationDefinition", "context-quantity", "context-type-quantity#1"),
         ("PlanDefinition", "context-quantity", "context-type-quantity#1"),
         ("Questionnaire", "context-quantity", "context-type-quantity#1"),
