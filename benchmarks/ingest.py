@@ -74,16 +74,17 @@ def fresh_database(template: str, label: str) -> Iterator[str]:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def python_loop_seconds() -> float:
-    """The best of three timings of one interpreter-bound loop: the machine's speed, for reading
-    figures taken on different machines (the shared ones here differ by 2x from day to day)."""
-    best = float("inf")
+def python_loop_seconds() -> str:
+    """Three timings of one interpreter-bound loop, fastest to slowest: the machine's speed, for
+    reading figures taken on different machines (the shared ones here differ by 2x from day to day,
+    and within a run when neighbours get busy, which the spread shows)."""
+    times = []
     for _ in range(3):
         started, total = time.perf_counter(), 0
         for i in range(10_000_000):
             total += i
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append(time.perf_counter() - started)
+    return " / ".join(f"{t:.2f}" for t in sorted(times)) + " s"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -347,8 +348,8 @@ def main() -> None:
         print(f"migrating the template database {template} …", flush=True)
         run(template, "migrate", "--no-input", "-v0")
         lines: list[str] = [f"benhan ingest benchmark — {len(files)} Synthea bundles, PostgreSQL, {os.cpu_count()} cores",
-                            f"this machine: a CPython loop of 10⁷ additions takes {python_loop_seconds():.2f} s "
-                            "(compare runs on different machines by it and by the raw baselines)"]
+                            f"this machine: a CPython loop of 10⁷ additions (in a function) takes {python_loop_seconds()} "
+                            "at the start (compare runs on different machines by it and by the raw baselines)"]
 
         with fresh_database(template, "raw") as db:
             raw_n, raw_s = raw_copy(db, files)
@@ -389,6 +390,7 @@ def main() -> None:
                      f"p95 {percentile(plain_reads, .95) * ms:6.2f} ms  (the same reads; a client with less overhead)")
         lines.append(f"raw psycopg SELECT by key            p50 {percentile(raw_reads, .5) * ms:6.2f} ms  "
                      f"p95 {percentile(raw_reads, .95) * ms:6.2f} ms")
+        lines.append(f"this machine at the end: the same loop takes {python_loop_seconds()}")
         print("\n".join(lines))
     finally:
         admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
