@@ -140,7 +140,7 @@ def run(args: argparse.Namespace, pki_dir: str) -> None:
     for label, url, baseline in pages:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        p50, p95 = timed(lambda url=url: client.get(url), args.rounds)  # type: ignore[misc]
+        p50, p95 = timed(lambda url=url: client.get(url), args.rounds)
         b50, b95 = timed(baseline, args.rounds)
         print(f"{label:<12} {p50:8.1f} {p95:8.1f} {len(response.content) / 1024:8.1f}   {b50:.1f}/{b95:.1f}")
     if args.concurrent:

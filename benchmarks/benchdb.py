@@ -22,7 +22,7 @@ def setup_database(label: str, use_sqlite: bool) -> str:
 
     name = f"benhan_bench_{label}_{run}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")
     os.environ["BENHAN_DATABASE_URL"] = ADMIN.rsplit("/", 1)[0] + f"/{name}"
     return name
 
@@ -37,7 +37,7 @@ def drop_database(name: str, use_sqlite: bool) -> None:
 
     connections.close_all()
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run_in_database(label: str, use_sqlite: bool, body: Callable[[], None]) -> None:

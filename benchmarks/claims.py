@@ -144,7 +144,7 @@ def run(visits: int) -> None:
     print(f"ready claims: {Claim.objects.filter(status=Claim.Status.READY).count()}")
 
 
-def measure(repo, encounter_ids: list[str], *, batch: bool) -> tuple[float, float, float, dict[str, int]]:  # type: ignore[no-untyped-def]
+def measure(repo, encounter_ids: list[str], *, batch: bool) -> tuple[float, float, float, dict[str, int]]:
     """Seconds for generating these claims, with SQL queries and FHIR searches per claim."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -154,11 +154,11 @@ def measure(repo, encounter_ids: list[str], *, batch: bool) -> tuple[float, floa
     searches = [0]
     real_search = episode.search
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(*args, **kwargs):
         searches[0] += 1
         return real_search(*args, **kwargs)
 
-    episode.search = counting  # type: ignore[assignment]
+    episode.search = counting
     statuses: dict[str, int] = {}
     try:
         with CaptureQueriesContext(connection) as captured:
@@ -169,12 +169,12 @@ def measure(repo, encounter_ids: list[str], *, batch: bool) -> tuple[float, floa
                 statuses[claim.status] = statuses.get(claim.status, 0) + 1
             elapsed = time.perf_counter() - t0
     finally:
-        episode.search = real_search  # type: ignore[assignment]
+        episode.search = real_search
     n = len(encounter_ids)
     return elapsed, len(captured.captured_queries) / n, searches[0] / n, statuses
 
 
-def make_visit(repo, i: int) -> str:  # type: ignore[no-untyped-def]
+def make_visit(repo, i: int) -> str:
     """One finished outpatient visit, in the shape benhan.clinical.workflows writes it."""
     from datetime import timedelta
 

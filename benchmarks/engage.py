@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> None:
     for label, who, url, baseline in pages:
         response = who.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        p50, p95 = timed(lambda who=who, url=url: who.get(url), args.rounds)  # type: ignore[misc]
+        p50, p95 = timed(lambda who=who, url=url: who.get(url), args.rounds)
         b50, b95 = timed(baseline, args.rounds)
         weight = (len(response.content) + (assets if who is client else 0)) / 1024
         print(f"{label:<12} {p50:8.1f} {p95:8.1f} {weight:6.1f}   {b50:.1f}/{b95:.1f}")

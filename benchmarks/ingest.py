@@ -50,7 +50,7 @@ def url_for(name: str) -> str:
 
 def admin(sql: str) -> None:
     with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def env(database: str, **extra: str) -> dict[str, str]:

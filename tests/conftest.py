@@ -30,7 +30,7 @@ def repo(db: None, system_actor: Actor) -> Repository:
 
 
 @pytest.fixture
-def make_actor():  # type: ignore[no-untyped-def]
+def make_actor():
     def _make(scopes: str = "system/*.*", facilities: set[str] | None = None, kind: str = "client",
               patient_ids: set[str] | None = None) -> Actor:
         return Actor(
@@ -45,7 +45,7 @@ def make_actor():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fhir_client(db: None):  # type: ignore[no-untyped-def]
+def fhir_client(db: None):
     """A test client of /fhir holding a bearer token of a system client with these scopes and facilities.
 
     The token row is made directly (the OAuth2 endpoint itself is tested in tests/accounts) so that

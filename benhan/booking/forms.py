@@ -13,7 +13,7 @@ from benhan.facilities.models import Department, Room
 from .models import Holiday, ScheduleTemplate
 
 
-class TemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+class TemplateForm(forms.ModelForm):
     start = forms.TimeField(label=_("Giờ bắt đầu"), input_formats=["%H:%M"], widget=forms.TimeInput(format="%H:%M"))
     end = forms.TimeField(label=_("Giờ kết thúc"), input_formats=["%H:%M"], widget=forms.TimeInput(format="%H:%M"))
 
@@ -44,10 +44,10 @@ class TemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def save(self, commit: bool = True) -> ScheduleTemplate:
         self.instance.facility = self.facility
-        return super().save(commit)  # type: ignore[no-any-return]
+        return super().save(commit)
 
 
-class HolidayForm(forms.ModelForm):  # type: ignore[type-arg]
+class HolidayForm(forms.ModelForm):
     day = forms.DateField(label=_("Ngày nghỉ (dd/mm/yyyy)"), input_formats=["%d/%m/%Y"])
 
     class Meta:
@@ -66,4 +66,4 @@ class HolidayForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def save(self, commit: bool = True) -> Holiday:
         self.instance.facility = self.facility
-        return super().save(commit)  # type: ignore[no-any-return]
+        return super().save(commit)

@@ -23,7 +23,7 @@ CLINICAL = (User.Role.DOCTOR, User.Role.NURSE, User.Role.RECEPTIONIST)
 ADMINS = (User.Role.FACILITY_ADMIN,)
 
 
-def _rows(repo, tasks):  # type: ignore[no-untyped-def]
+def _rows(repo, tasks):
     patients = {s.id: s.json() for s in repo.read_many(
         "Patient", [t["for"]["reference"].split("/", 1)[1] for t in tasks if t.get("for")])}
     rows = []

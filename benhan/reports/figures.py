@@ -72,7 +72,7 @@ class Figure:
         out: list[tuple[str, float | None]] = []
         for row in self.rows:
             value = row.get(self.chart_column)
-            out.append((str(row["month"]), None if value is None else float(value)))  # type: ignore[arg-type]
+            out.append((str(row["month"]), None if value is None else float(value)))
         return out
 
 

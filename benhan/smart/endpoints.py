@@ -62,7 +62,7 @@ def _patient_app(request: HttpRequest) -> bool:
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     if not _patient_app(request):
-        return _toolkit_token(request)  # type: ignore[no-any-return]
+        return _toolkit_token(request)
     form = request.POST
     try:
         application = server.authenticate_client(*_credentials(request))
@@ -84,7 +84,7 @@ def token(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest) -> HttpResponse:
     if not _patient_app(request):
-        return _toolkit_revoke(request)  # type: ignore[no-any-return]
+        return _toolkit_revoke(request)
     try:
         application = server.authenticate_client(*_credentials(request))
     except server.OAuthError as exc:
@@ -97,7 +97,7 @@ def revoke(request: HttpRequest) -> HttpResponse:
 @require_POST
 def introspect(request: HttpRequest) -> HttpResponse:
     if not _patient_app(request):
-        return _toolkit_introspect(request)  # type: ignore[no-any-return]
+        return _toolkit_introspect(request)
     try:
         application = server.authenticate_client(*_credentials(request))
     except server.OAuthError as exc:

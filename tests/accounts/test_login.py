@@ -16,7 +16,7 @@ PASSWORD = "mat-khau-rat-dai-2025"
 
 
 @pytest.fixture(autouse=True)
-def fast_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+def fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "vi"
     # django-otp slows retries after a wrong code (1 s, 2 s, 4 s…); the tests retry at once.
@@ -36,7 +36,7 @@ def code_for(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def post_login(client: Client, username: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def post_login(client: Client, username: str, password: str = PASSWORD, **extra: str):
     return client.post("/ui/login/", {"username": username, "password": password, **extra})
 
 
@@ -87,7 +87,7 @@ def test_doctor_must_enrol_totp_with_a_qr_code_before_the_session_opens(client: 
 
 
 def test_enrolled_doctor_is_asked_for_the_code_and_wrong_codes_count_toward_lockout(
-        client: Client, facility: Facility, settings) -> None:  # type: ignore[no-untyped-def]
+        client: Client, facility: Facility, settings) -> None:
     settings.AXES_FAILURE_LIMIT = 3
     doctor = staff(facility, User.Role.DOCTOR, "bs.an")
     device = TOTPDevice.objects.create(user=doctor, name="benhan", confirmed=True)
@@ -108,7 +108,7 @@ def test_otp_step_without_a_password_step_goes_back_to_login(client: Client) -> 
     assert response.status_code == 302 and response["Location"] == "/ui/login/"
 
 
-def test_two_factor_requirement_per_role_is_configurable(client: Client, facility: Facility, settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_factor_requirement_per_role_is_configurable(client: Client, facility: Facility, settings) -> None:
     settings.BENHAN_TOTP_REQUIRED_ROLES = ["nurse"]
     staff(facility, User.Role.NURSE, "dd.binh")
     staff(facility, User.Role.DOCTOR, "bs.an")
@@ -136,7 +136,7 @@ def test_lockout_is_per_account_not_per_hospital_ip(client: Client, facility: Fa
     assert post_login(client, "dd.cuc")["Location"] == "/"
 
 
-def test_idle_session_expires_after_thirty_minutes(client: Client, facility: Facility, settings) -> None:  # type: ignore[no-untyped-def]
+def test_idle_session_expires_after_thirty_minutes(client: Client, facility: Facility, settings) -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     staff(facility, User.Role.NURSE, "dd.binh")
     post_login(client, "dd.binh")
@@ -156,7 +156,7 @@ def test_logout_needs_post_and_ends_the_session(client: Client, facility: Facili
 
 
 def test_a_retry_right_after_a_wrong_code_is_slowed_down_by_django_otp(
-        client: Client, facility: Facility, settings) -> None:  # type: ignore[no-untyped-def]
+        client: Client, facility: Facility, settings) -> None:
     settings.OTP_TOTP_THROTTLE_FACTOR = 10
     doctor = staff(facility, User.Role.DOCTOR, "bs.an")
     device = TOTPDevice.objects.create(user=doctor, name="benhan", confirmed=True)

@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fast_hasher(settings) -> None:  # type: ignore[no-untyped-def]
+def fast_hasher(settings) -> None:
     # Client secrets are hashed like passwords; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def token(client_id: str, secret: str, scope: str | None = None):  # type: ignore[no-untyped-def]
+def token(client_id: str, secret: str, scope: str | None = None):
     data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     if scope is not None:
         data["scope"] = scope

@@ -61,7 +61,7 @@ def repo(receptionist: User) -> Repository:
 
 
 @pytest.fixture
-def patient_factory(repo: Repository):  # type: ignore[no-untyped-def]
+def patient_factory(repo: Repository):
     names = iter(["Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Phương",
                   "Đặng Văn Giang", "Bùi Thị Hạnh", "Đỗ Văn Khánh", "Hồ Thị Lan", "Ngô Văn Minh", "Dương Thị Nga"])
 
@@ -85,7 +85,7 @@ def next_weekday(weekday: int, after: date | None = None) -> date:
 
 
 @pytest.fixture
-def client_for(db: None):  # type: ignore[no-untyped-def]
+def client_for(db: None):
     """A test client logged in as the given staff member."""
     def make(user: User) -> Client:
         client = Client()

@@ -44,7 +44,7 @@ def _book(client: Any, world: AppWorld, opened: Any, slot: Slot) -> Booking:
     return booking
 
 
-def test_a_patient_books_a_free_slot_in_the_app_and_the_appointment_is_written_as_the_patient(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_books_a_free_slot_in_the_app_and_the_appointment_is_written_as_the_patient(app_world, phone) -> None:
     client = phone(AN_PHONE)
     slot = _today_slots(app_world)[0]
     booking = _book(client, app_world, app_world.an_opened, slot)
@@ -57,7 +57,7 @@ def test_a_patient_books_a_free_slot_in_the_app_and_the_appointment_is_written_a
     assert "Phòng khám Nội 1" in listing and "Đã đặt" in listing
 
 
-def test_after_check_in_the_patient_sees_the_queue_number_and_the_room(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_after_check_in_the_patient_sees_the_queue_number_and_the_room(app_world, phone) -> None:
     client = phone(AN_PHONE)
     booking = _book(client, app_world, app_world.an_opened, _today_slots(app_world)[0])
     checked = check_in(app_world.repo, booking)
@@ -66,7 +66,7 @@ def test_after_check_in_the_patient_sees_the_queue_number_and_the_room(app_world
     assert 'data-testid="room">Phòng khám Nội 1<' in page and "Đã tiếp đón" in page
 
 
-def test_a_patient_moves_then_cancels_a_booking_and_the_seats_follow(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_moves_then_cancels_a_booking_and_the_seats_follow(app_world, phone) -> None:
     client = phone(AN_PHONE)
     first, second = _today_slots(app_world)[:2]
     booking = _book(client, app_world, app_world.an_opened, first)
@@ -85,7 +85,7 @@ def test_a_patient_moves_then_cancels_a_booking_and_the_seats_follow(app_world, 
     assert app_world.repo.read("Appointment", booking.appointment_id).json()["status"] == "cancelled"
 
 
-def test_another_persons_booking_cannot_be_seen_moved_or_cancelled_by_changing_the_id(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_another_persons_booking_cannot_be_seen_moved_or_cancelled_by_changing_the_id(app_world, phone) -> None:
     from benhan.booking.services import book
 
     slot = _today_slots(app_world)[0]
@@ -103,28 +103,28 @@ def test_another_persons_booking_cannot_be_seen_moved_or_cancelled_by_changing_t
     assert theirs.status == "booked" and theirs.slot_id == slot.pk
 
 
-def test_a_family_member_with_results_only_cannot_book(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_family_member_with_results_only_cannot_book(app_world, phone) -> None:
     ProxyGrant.objects.create(profile=app_world.an_opened.profile, grantee_phone=BICH_PHONE,
                               scope=ProxyGrant.Scope.RESULTS, expires=timezone.now() + timedelta(days=3))
     client = phone(BICH_PHONE)
     assert client.get(f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/").status_code == 404
 
 
-def test_a_family_member_with_full_access_books_for_the_profile(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_family_member_with_full_access_books_for_the_profile(app_world, phone) -> None:
     ProxyGrant.objects.create(profile=app_world.an_opened.profile, grantee_phone=BICH_PHONE,
                               scope=ProxyGrant.Scope.RECORDS, expires=timezone.now() + timedelta(days=3))
     booking = _book(phone(BICH_PHONE), app_world, app_world.an_opened, _today_slots(app_world)[0])
     assert booking.patient_id == app_world.an
 
 
-def test_a_reminder_link_opens_the_booking_in_the_profile_that_holds_it(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_reminder_link_opens_the_booking_in_the_profile_that_holds_it(app_world, phone) -> None:
     client = phone(AN_PHONE)
     booking = _book(client, app_world, app_world.an_opened, _today_slots(app_world)[0])
     response = client.get(f"/app/lich-hen/{booking.pk}/")
     assert response["Location"] == f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/{booking.pk}/"
 
 
-def test_the_reminder_job_emits_one_appointment_reminder_per_appointment(app_world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_reminder_job_emits_one_appointment_reminder_per_appointment(app_world, settings) -> None:
     from benhan.booking.services import book
 
     settings.BOOKING_REMINDER_HOURS = 48  # the slot is within the lead time: the reminder is due now
@@ -147,7 +147,7 @@ def test_the_reminder_job_emits_one_appointment_reminder_per_appointment(app_wor
     assert Reminder.objects.filter(booking=booking).count() == 1
 
 
-def test_the_waiting_room_display_shows_the_number_being_seen_and_the_next(app_world, staff_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_waiting_room_display_shows_the_number_being_seen_and_the_next(app_world, staff_client) -> None:
     from benhan.booking.services import book
 
     slots = _today_slots(app_world)
@@ -159,7 +159,7 @@ def test_the_waiting_room_display_shows_the_number_being_seen_and_the_next(app_w
     assert 'data-testid="waiting">1 · 2<' in html and "Phòng khám Nội 1" in html
 
 
-def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(app_world, phone) -> None:
     from benhan.booking.models import Holiday
     from benhan.booking.services import free_days, free_slots
 
@@ -182,7 +182,7 @@ def test_the_app_offers_one_day_of_slots_at_a_time_and_books_on_the_day_chosen(a
     assert Booking.objects.get(patient_id=app_world.an).slot == slot
 
 
-def test_the_booking_pages_read_in_english_when_the_patient_chooses_english(app_world, phone, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_booking_pages_read_in_english_when_the_patient_chooses_english(app_world, phone, settings) -> None:
     client = phone(AN_PHONE)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(f"/app/ho-so/{app_world.an_opened.profile.pk}/lich-hen/dat/?co-so=01001&khoa={app_world.department.pk}")

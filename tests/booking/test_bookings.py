@@ -19,17 +19,17 @@ from .conftest import OTHER, make_user, next_weekday, template
 
 
 @pytest.fixture
-def slots(facility, department, room) -> list[Slot]:  # type: ignore[no-untyped-def]
+def slots(facility, department, room) -> list[Slot]:
     template(facility, room, weekday=0, capacity=1)
     monday = next_weekday(0)
     return free_slots(facility, department, monday, monday)
 
 
-def _appointment(repo: Repository, booking: Booking) -> dict:  # type: ignore[type-arg]
+def _appointment(repo: Repository, booking: Booking) -> dict:
     return repo.read("Appointment", booking.appointment_id).json()
 
 
-def test_booking_takes_a_seat_and_writes_a_booked_appointment(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_booking_takes_a_seat_and_writes_a_booked_appointment(repo, slots, patient_factory) -> None:
     patient = patient_factory()
     booking = book(repo, patient, slots[0], "online")
     slots[0].refresh_from_db()
@@ -42,7 +42,7 @@ def test_booking_takes_a_seat_and_writes_a_booked_appointment(repo, slots, patie
     assert appointment["meta"]["tag"][0]["code"] == "online"
 
 
-def test_a_full_slot_refuses_another_booking(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_slot_refuses_another_booking(repo, slots, patient_factory) -> None:
     book(repo, patient_factory(), slots[0])
     with pytest.raises(SlotFull):
         book(repo, patient_factory(), slots[0], "phone")
@@ -50,7 +50,7 @@ def test_a_full_slot_refuses_another_booking(repo, slots, patient_factory) -> No
     assert slots[0].booked == 1 and Booking.objects.count() == 1
 
 
-def test_the_same_patient_cannot_book_one_slot_twice(repo, facility, department, room, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_patient_cannot_book_one_slot_twice(repo, facility, department, room, patient_factory) -> None:
     template(facility, room, weekday=1, capacity=3)
     tuesday = next_weekday(1)
     slot = free_slots(facility, department, tuesday, tuesday)[0]
@@ -62,12 +62,12 @@ def test_the_same_patient_cannot_book_one_slot_twice(repo, facility, department,
     assert slot.booked == 1
 
 
-def test_an_unknown_channel_is_refused(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_channel_is_refused(repo, slots, patient_factory) -> None:
     with pytest.raises(BookingError):
         book(repo, patient_factory(), slots[0], "fax")
 
 
-def test_cancel_frees_the_seat_and_cancels_the_appointment(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_frees_the_seat_and_cancels_the_appointment(repo, slots, patient_factory) -> None:
     booking = book(repo, patient_factory(), slots[0])
     cancel(repo, booking, "Bận việc gia đình")
     slots[0].refresh_from_db()
@@ -81,7 +81,7 @@ def test_cancel_frees_the_seat_and_cancels_the_appointment(repo, slots, patient_
     assert book(repo, patient_factory(), slots[0]).status == "booked"
 
 
-def test_reschedule_moves_the_seat_and_the_appointment_time(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_reschedule_moves_the_seat_and_the_appointment_time(repo, slots, patient_factory) -> None:
     booking = book(repo, patient_factory(), slots[0])
     moved = reschedule(repo, booking, slots[2])
     for s in slots:
@@ -92,7 +92,7 @@ def test_reschedule_moves_the_seat_and_the_appointment_time(repo, slots, patient
     assert appointment["status"] == "booked" and appointment["start"].endswith("08:30:00+07:00")
 
 
-def test_reschedule_to_a_full_slot_keeps_the_old_seat(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_reschedule_to_a_full_slot_keeps_the_old_seat(repo, slots, patient_factory) -> None:
     booking = book(repo, patient_factory(), slots[0])
     book(repo, patient_factory(), slots[1])
     with pytest.raises(SlotFull):
@@ -104,7 +104,7 @@ def test_reschedule_to_a_full_slot_keeps_the_old_seat(repo, slots, patient_facto
     assert booking.slot_id == slots[0].pk and _appointment(repo, booking)["start"].endswith("07:30:00+07:00")
 
 
-def test_booking_for_another_facility_is_refused(slots, other_facility, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_booking_for_another_facility_is_refused(slots, other_facility, patient_factory) -> None:
     patient = patient_factory()
     outsider = Repository(actor_for_user(make_user(other_facility, "td.khac", "receptionist")), OTHER)
     with pytest.raises(BookingError):
@@ -113,7 +113,7 @@ def test_booking_for_another_facility_is_refused(slots, other_facility, patient_
 
 
 @override_settings(BOOKING_REMINDER_HOURS=48)
-def test_the_reminder_job_records_a_due_reminder_before_the_appointment(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_reminder_job_records_a_due_reminder_before_the_appointment(repo, slots, patient_factory) -> None:
     booking = book(repo, patient_factory(), slots[0])
     job = Job.objects.get(kind=REMINDER_JOB)
     assert job.run_after == slots[0].start - timedelta(hours=48)
@@ -124,7 +124,7 @@ def test_the_reminder_job_records_a_due_reminder_before_the_appointment(repo, sl
     assert reminder.message.startswith("Nhắc lịch khám: 07:30 ngày ")
 
 
-def test_a_cancelled_or_moved_booking_gets_no_reminder_from_its_old_job(repo, slots, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_or_moved_booking_gets_no_reminder_from_its_old_job(repo, slots, patient_factory) -> None:
     cancelled = book(repo, patient_factory(), slots[0])
     cancel(repo, cancelled)
     moved = book(repo, patient_factory(), slots[1])

@@ -18,7 +18,7 @@ from .conftest import next_weekday, template
 
 
 @pytest.fixture
-def today_slot(facility, room) -> Slot:  # type: ignore[no-untyped-def]
+def today_slot(facility, room) -> Slot:
     """The first slot of today (00:00–00:30), booked as if the patient had booked it yesterday."""
     today = timezone.localdate()
     template(facility, room, weekday=today.weekday(), start=time(0, 0), end=time(1, 0), capacity=5)
@@ -26,11 +26,11 @@ def today_slot(facility, room) -> Slot:  # type: ignore[no-untyped-def]
     return Slot.objects.order_by("start").first()  # type: ignore[return-value]
 
 
-def _yesterday(slot: Slot):  # type: ignore[no-untyped-def]
+def _yesterday(slot: Slot):
     return slot.start - timedelta(days=1)
 
 
-def test_check_in_gives_the_queue_number_of_the_booked_room_and_links_the_encounter(repo, today_slot, room, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_check_in_gives_the_queue_number_of_the_booked_room_and_links_the_encounter(repo, today_slot, room, patient_factory) -> None:
     walk_in = patient_factory()
     start_outpatient_visit(repo, walk_in, room.code, room.name)  # number 1 went to a walk-in
     patient = patient_factory()
@@ -45,14 +45,14 @@ def test_check_in_gives_the_queue_number_of_the_booked_room_and_links_the_encoun
     assert repo.read("Appointment", booking.appointment_id).json()["status"] == "arrived"
 
 
-def test_a_booking_cannot_be_checked_in_twice_or_after_cancelling(repo, today_slot, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_booking_cannot_be_checked_in_twice_or_after_cancelling(repo, today_slot, patient_factory) -> None:
     booking = check_in(repo, book(repo, patient_factory(), today_slot, now=_yesterday(today_slot)))
     with pytest.raises(BookingError):
         check_in(repo, booking)
     assert QueueTicket.objects.count() == 1
 
 
-def test_a_booking_of_another_day_cannot_be_checked_in(repo, facility, department, room, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_booking_of_another_day_cannot_be_checked_in(repo, facility, department, room, patient_factory) -> None:
     from benhan.booking.services import free_slots
 
     template(facility, room, weekday=2)
@@ -63,7 +63,7 @@ def test_a_booking_of_another_day_cannot_be_checked_in(repo, facility, departmen
     assert QueueTicket.objects.count() == 0 and repo.read("Appointment", booking.appointment_id).json()["status"] == "booked"
 
 
-def test_online_share_counts_online_check_ins_over_all_outpatient_check_ins(repo, facility, today_slot, room, patient_factory) -> None:  # type: ignore[no-untyped-def]
+def test_online_share_counts_online_check_ins_over_all_outpatient_check_ins(repo, facility, today_slot, room, patient_factory) -> None:
     earlier = _yesterday(today_slot)
     for _i in range(2):  # two online bookings that arrived
         check_in(repo, book(repo, patient_factory(), today_slot, "online", now=earlier))

@@ -15,7 +15,7 @@ from benhan.fhir.repository import Repository
 from .conftest import FACILITY, next_weekday, template
 
 
-def _race(work, count: int) -> tuple[int, int, list[BaseException]]:  # type: ignore[no-untyped-def]
+def _race(work, count: int) -> tuple[int, int, list[BaseException]]:
     """Run work(i) in `count` threads released together; returns (successes, full refusals, other errors)."""
     barrier = threading.Barrier(count)
     lock = threading.Lock()
@@ -44,7 +44,7 @@ def _race(work, count: int) -> tuple[int, int, list[BaseException]]:  # type: ig
     return outcome["ok"], outcome["full"], errors
 
 
-def test_concurrent_bookings_never_exceed_the_slot_capacity(committed_audit, facility, department, room, receptionist,  # type: ignore[no-untyped-def]
+def test_concurrent_bookings_never_exceed_the_slot_capacity(committed_audit, facility, department, room, receptionist,
                                                              patient_factory) -> None:
     template(facility, room, weekday=0, capacity=3)
     monday = next_weekday(0)
@@ -61,7 +61,7 @@ def test_concurrent_bookings_never_exceed_the_slot_capacity(committed_audit, fac
     assert slot.booked == 3 and Booking.objects.filter(slot=slot, status="booked").count() == 3
 
 
-def test_concurrent_reschedules_into_one_seat_move_only_one_booking(committed_audit, facility, department, room,  # type: ignore[no-untyped-def]
+def test_concurrent_reschedules_into_one_seat_move_only_one_booking(committed_audit, facility, department, room,
                                                                      receptionist, patient_factory) -> None:
     template(facility, room, weekday=0, capacity=6)
     monday = next_weekday(0)

@@ -17,7 +17,7 @@ def _local(slot: Slot) -> str:
     return timezone.localtime(slot.start).strftime("%d/%m %H:%M")
 
 
-def test_slots_follow_the_weekday_templates_and_skip_holidays(facility, department, room) -> None:  # type: ignore[no-untyped-def]
+def test_slots_follow_the_weekday_templates_and_skip_holidays(facility, department, room) -> None:
     template(facility, room, weekday=0)  # Monday 07:30–09:00, 30 minutes: 3 slots
     template(facility, room, weekday=2, start=time(13, 0), end=time(14, 0), minutes=20)  # Wednesday: 3 slots
     monday = next_weekday(0)
@@ -33,13 +33,13 @@ def test_slots_follow_the_weekday_templates_and_skip_holidays(facility, departme
     assert all(s.capacity == 2 and s.booked == 0 and s.room == room for s in slots)
 
 
-def test_a_short_remainder_at_the_end_of_a_session_is_not_a_slot(facility, department, room) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_remainder_at_the_end_of_a_session_is_not_a_slot(facility, department, room) -> None:
     template(facility, room, weekday=1, start=time(7, 0), end=time(7, 50), minutes=20)
     tuesday = next_weekday(1)
     assert [_local(s)[-5:] for s in free_slots(facility, department, tuesday, tuesday)] == ["07:00", "07:20"]
 
 
-def test_making_slots_twice_creates_no_duplicates(facility, department, room) -> None:  # type: ignore[no-untyped-def]
+def test_making_slots_twice_creates_no_duplicates(facility, department, room) -> None:
     template(facility, room, weekday=3)
     thursday = next_weekday(3)
     assert ensure_slots(facility, thursday, thursday) == 3
@@ -47,7 +47,7 @@ def test_making_slots_twice_creates_no_duplicates(facility, department, room) ->
     assert Slot.objects.count() == 3
 
 
-def test_a_holiday_declared_after_slots_were_made_hides_them(facility, department, room) -> None:  # type: ignore[no-untyped-def]
+def test_a_holiday_declared_after_slots_were_made_hides_them(facility, department, room) -> None:
     template(facility, room, weekday=4)
     friday = next_weekday(4)
     assert len(free_slots(facility, department, friday, friday)) == 3
@@ -55,7 +55,7 @@ def test_a_holiday_declared_after_slots_were_made_hides_them(facility, departmen
     assert free_slots(facility, department, friday, friday) == []
 
 
-def test_free_slots_leave_out_full_slots_inactive_templates_and_other_doctors(facility, department, room, room2) -> None:  # type: ignore[no-untyped-def]
+def test_free_slots_leave_out_full_slots_inactive_templates_and_other_doctors(facility, department, room, room2) -> None:
     doctor = make_user(facility, "bs.nam", "doctor")
     template(facility, room, weekday=0, doctor=doctor)
     stopped = template(facility, room2, weekday=0, start=time(14, 0), end=time(15, 0))
@@ -72,7 +72,7 @@ def test_free_slots_leave_out_full_slots_inactive_templates_and_other_doctors(fa
     assert free_slots(facility, department, monday, monday, doctor_id=other.pk) == []
 
 
-def test_past_slots_of_today_are_not_offered(facility, department, room) -> None:  # type: ignore[no-untyped-def]
+def test_past_slots_of_today_are_not_offered(facility, department, room) -> None:
     today = timezone.localdate()
     template(facility, room, weekday=today.weekday(), start=time(0, 0), end=time(23, 59), minutes=60)
     now = timezone.now()

@@ -20,7 +20,7 @@ DAY = "/ui/lich-hen/"
 
 
 @pytest.fixture
-def todays_booking(repo, facility, room, patient_factory) -> Booking:  # type: ignore[no-untyped-def]
+def todays_booking(repo, facility, room, patient_factory) -> Booking:
     today = timezone.localdate()
     template(facility, room, weekday=today.weekday(), start=time(0, 0), end=time(0, 30))
     ensure_slots(facility, today, today)
@@ -28,7 +28,7 @@ def todays_booking(repo, facility, room, patient_factory) -> Booking:  # type: i
     return book(repo, patient_factory(), slot, "online", now=slot.start - timedelta(days=1))
 
 
-def test_the_day_page_lists_bookings_and_checks_one_in(receptionist, todays_booking, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_day_page_lists_bookings_and_checks_one_in(receptionist, todays_booking, client_for) -> None:
     client = client_for(receptionist)
     page = client.get(DAY).content.decode()
     assert "Nguyễn Văn An" in page and "00:00" in page and "Trực tuyến" in page
@@ -42,19 +42,19 @@ def test_the_day_page_lists_bookings_and_checks_one_in(receptionist, todays_book
     assert f"/ui/luot-kham/{todays_booking.encounter_id}/" in page and "100%" in page
 
 
-def test_a_day_is_chosen_as_dd_mm_yyyy(receptionist, todays_booking, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_is_chosen_as_dd_mm_yyyy(receptionist, todays_booking, client_for) -> None:
     tomorrow = timezone.localdate() + timedelta(days=1)
     page = client_for(receptionist).get(DAY, {"ngay": tomorrow.strftime("%d/%m/%Y")}).content.decode()
     assert f"Lịch hẹn ngày {tomorrow:%d/%m/%Y}" in page and "Không có lịch hẹn trong ngày này." in page
 
 
-def test_the_day_page_cancels_a_booking(receptionist, todays_booking, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_day_page_cancels_a_booking(receptionist, todays_booking, client_for) -> None:
     assert client_for(receptionist).post(f"{DAY}{todays_booking.pk}/huy/").status_code == 302
     todays_booking.refresh_from_db()
     assert todays_booking.status == "cancelled"
 
 
-def test_staff_of_another_facility_cannot_see_check_in_or_cancel_the_booking(other_facility, todays_booking,  # type: ignore[no-untyped-def]
+def test_staff_of_another_facility_cannot_see_check_in_or_cancel_the_booking(other_facility, todays_booking,
                                                                              client_for) -> None:
     client = client_for(make_user(other_facility, "td.khac", "receptionist"))
     assert "Nguyễn Văn An" not in client.get(DAY).content.decode()
@@ -64,7 +64,7 @@ def test_staff_of_another_facility_cannot_see_check_in_or_cancel_the_booking(oth
     assert todays_booking.status == "booked" and QueueTicket.objects.count() == 0
 
 
-def test_the_admin_adds_a_template_and_a_holiday(facility, room, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_adds_a_template_and_a_holiday(facility, room, client_for) -> None:
     client = client_for(make_user(facility, "qt.son", "facility_admin"))
     assert "Chưa có mẫu lịch khám." in client.get(f"{DAY}mau-lich/").content.decode()
     form = {"department": room.department_id, "room": room.pk, "weekday": "0", "start": "07:30", "end": "11:30",
@@ -83,7 +83,7 @@ def test_the_admin_adds_a_template_and_a_holiday(facility, room, client_for) -> 
     assert made.active is False
 
 
-def test_a_template_with_another_facilitys_room_or_a_reversed_time_is_refused(facility, room, other_facility,  # type: ignore[no-untyped-def]
+def test_a_template_with_another_facilitys_room_or_a_reversed_time_is_refused(facility, room, other_facility,
                                                                             client_for) -> None:
     foreign = ensure_room(ensure_department(other_facility, "KB", "Khoa Khám bệnh"), "P201", "Phòng khám 201")
     client = client_for(make_user(facility, "qt.son", "facility_admin"))
@@ -96,7 +96,7 @@ def test_a_template_with_another_facilitys_room_or_a_reversed_time_is_refused(fa
     assert ScheduleTemplate.objects.count() == 0
 
 
-def test_front_desk_staff_cannot_edit_templates_and_admins_of_another_facility_see_only_theirs(  # type: ignore[no-untyped-def]
+def test_front_desk_staff_cannot_edit_templates_and_admins_of_another_facility_see_only_theirs(
         facility, room, other_facility, receptionist, client_for) -> None:
     template(facility, room, weekday=3)
     assert client_for(receptionist).get(f"{DAY}mau-lich/").status_code == 403
@@ -106,7 +106,7 @@ def test_front_desk_staff_cannot_edit_templates_and_admins_of_another_facility_s
     assert outsider.post(f"{DAY}mau-lich/{made.pk}/tat/").status_code == 404
 
 
-def test_the_queue_display_shows_each_rooms_current_and_waiting_numbers(repo, facility, room, room2, receptionist,  # type: ignore[no-untyped-def]
+def test_the_queue_display_shows_each_rooms_current_and_waiting_numbers(repo, facility, room, room2, receptionist,
                                                                        patient_factory, client_for) -> None:
     for _i in range(3):
         start_outpatient_visit(repo, patient_factory(), room.code, room.name)

@@ -55,7 +55,7 @@ def test_a_merged_record_is_inactive_linked_both_ways_audited_and_its_history_sh
 
 
 def test_the_chart_shows_old_encounters_as_signed_even_when_their_papers_are_off_the_first_page(
-        doctor_repo: Repository, signing_doctor) -> None:  # type: ignore[no-untyped-def]
+        doctor_repo: Repository, signing_doctor) -> None:
     from benhan.clinical.workflows.signing import signed_for_encounters
     from benhan.clinical.workflows.visits import conclude_visit
 

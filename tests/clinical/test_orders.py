@@ -20,13 +20,13 @@ from .helpers import new_patient
 
 
 @pytest.fixture
-def visit(doctor_repo: Repository) -> dict:  # type: ignore[type-arg]
+def visit(doctor_repo: Repository) -> dict:
     patient = new_patient(doctor_repo, gender="female", name="Trần Thị Cúc")
     return start_outpatient_visit(doctor_repo, patient["id"], "P101").encounter
 
 
 def test_orders_become_service_requests_on_the_technicians_worklist(doctor_repo: Repository, technician_repo: Repository,
-                                                                    visit: dict) -> None:  # type: ignore[type-arg]
+                                                                    visit: dict) -> None:
     lab, xray = place_orders(doctor_repo, visit["id"], ["XN-SHM", "CDHA-XQ"])
     assert lab["category"][0]["coding"][0]["code"] == "108252007"
     assert xray["category"][0]["coding"][0]["code"] == "363679005"
@@ -35,7 +35,7 @@ def test_orders_become_service_requests_on_the_technicians_worklist(doctor_repo:
 
 
 def test_lab_results_carry_the_female_reference_range_and_an_abnormal_flag(doctor_repo: Repository,
-                                                                          technician_repo: Repository, visit: dict) -> None:  # type: ignore[type-arg]
+                                                                          technician_repo: Repository, visit: dict) -> None:
     (lab,) = place_orders(doctor_repo, visit["id"], ["XN-SHM"])
     report = enter_lab_results(technician_repo, lab["id"], {"GLU": "8,2", "CRE": "90"})
     assert report["status"] == "preliminary" and len(report["result"]) == 2
@@ -51,7 +51,7 @@ def test_lab_results_carry_the_female_reference_range_and_an_abnormal_flag(docto
 
 
 def test_a_result_that_is_not_a_number_stores_nothing(doctor_repo: Repository, technician_repo: Repository,
-                                                      visit: dict) -> None:  # type: ignore[type-arg]
+                                                      visit: dict) -> None:
     (lab,) = place_orders(doctor_repo, visit["id"], ["XN-SHM"])
     with pytest.raises(ClinicalError, match="Glucose phải là một số"):
         enter_lab_results(technician_repo, lab["id"], {"GLU": "cao", "CRE": "90"})
@@ -59,7 +59,7 @@ def test_a_result_that_is_not_a_number_stores_nothing(doctor_repo: Repository, t
     assert technician_repo.read("ServiceRequest", lab["id"]).json()["status"] == "active"
 
 
-def test_imaging_reports_and_attached_images(doctor_repo: Repository, technician_repo: Repository, visit: dict) -> None:  # type: ignore[type-arg]
+def test_imaging_reports_and_attached_images(doctor_repo: Repository, technician_repo: Repository, visit: dict) -> None:
     (xray,) = place_orders(doctor_repo, visit["id"], ["CDHA-XQ"])
     report = enter_imaging_report(technician_repo, xray["id"], "Bóng tim không to. Hai phế trường sáng.", "Phổi bình thường")
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
@@ -72,7 +72,7 @@ def test_imaging_reports_and_attached_images(doctor_repo: Repository, technician
         attach_file(technician_repo, visit["subject"]["reference"].split("/")[1], visit["id"], "x", "text/html", b"<b>", "")
 
 
-def test_an_unknown_service_cannot_be_ordered(doctor_repo: Repository, visit: dict) -> None:  # type: ignore[type-arg]
+def test_an_unknown_service_cannot_be_ordered(doctor_repo: Repository, visit: dict) -> None:
     with pytest.raises(ClinicalError, match="không có trong danh mục"):
         place_orders(doctor_repo, visit["id"], ["XN-SHM", "KHONG-CO"])
     assert not ResourceRow.objects.filter(resource_type="ServiceRequest").exists()

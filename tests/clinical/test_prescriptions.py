@@ -20,7 +20,7 @@ from benhan.fhir.repository import Repository
 from .helpers import new_patient
 
 
-def _visit(repo: Repository, main: str = "J06.9", patient: dict | None = None) -> dict:  # type: ignore[type-arg]
+def _visit(repo: Repository, main: str = "J06.9", patient: dict | None = None) -> dict:
     patient = patient or new_patient(repo)
     encounter = start_outpatient_visit(repo, patient["id"], "P101").encounter
     set_diagnoses(repo, encounter["id"], main, [])

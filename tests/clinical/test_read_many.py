@@ -38,7 +38,7 @@ def test_read_refs_reads_several_types_in_one_query(repo: Repository) -> None:
     assert len(selects) == 1
 
 
-def test_read_many_refuses_the_batch_when_one_resource_belongs_to_another_facility(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_read_many_refuses_the_batch_when_one_resource_belongs_to_another_facility(repo: Repository, make_actor) -> None:
     mine = _patient(repo, "An")
     theirs = Repository(make_actor("system/*.*", facilities={"00002"}), "00002").create(
         {"resourceType": "Patient", "name": [{"family": "Bình"}]}).id

@@ -23,7 +23,7 @@ from benhan.fhir.repository import Repository
 from .helpers import new_patient
 
 
-def _visit(repo: Repository) -> dict:  # type: ignore[type-arg]
+def _visit(repo: Repository) -> dict:
     patient = new_patient(repo)
     encounter = start_outpatient_visit(repo, patient["id"], "P101").encounter
     record_vitals(repo, encounter["id"], {"pulse": "88", "systolic": "150", "diastolic": "90"})

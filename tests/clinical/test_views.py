@@ -15,7 +15,7 @@ QR = "079068012345||Nguyễn Văn Bình|12031968|Nam|12 Lê Lợi, phường Sà
 
 
 @pytest.fixture
-def client_for(facility, catalogs, wards):  # type: ignore[no-untyped-def]
+def client_for(facility, catalogs, wards):
     ensure_room(ensure_department(facility, "KB", "Khoa Khám bệnh"), "P101", "Phòng khám Nội 1")
 
     def make(user: User) -> Client:
@@ -25,13 +25,13 @@ def client_for(facility, catalogs, wards):  # type: ignore[no-untyped-def]
     return make
 
 
-def _encounter_id(response) -> str:  # type: ignore[no-untyped-def]
+def _encounter_id(response) -> str:
     match = re.search(r"/ui/luot-kham/([^/]+)/", response["Location"])
     assert match, response["Location"]
     return match.group(1)
 
 
-def test_a_visit_from_qr_to_signed_record_over_http(client_for, signing_doctor: User) -> None:  # type: ignore[no-untyped-def]
+def test_a_visit_from_qr_to_signed_record_over_http(client_for, signing_doctor: User) -> None:
     client = client_for(signing_doctor)
     page = client.post("/ui/nguoi-benh/dang-ky/", {"qr": QR, "read_qr": "1"})
     assert page.status_code == 200 and 'value="079068012345"' in page.content.decode()
@@ -61,7 +61,7 @@ def test_a_visit_from_qr_to_signed_record_over_http(client_for, signing_doctor: 
     assert log.status_code == 200 and "chart-open" in log.content.decode()
 
 
-def test_an_invalid_cccd_shows_the_vietnamese_message_and_stores_nothing(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_cccd_shows_the_vietnamese_message_and_stores_nothing(client_for, doctor: User) -> None:
     response = client_for(doctor).post("/ui/nguoi-benh/dang-ky/", {
         "name": "Nguyễn Văn Bình", "birth_date": "12/03/1968", "gender": "male", "cccd": "079068", "room": "P101"})
     assert response.status_code == 400
@@ -69,7 +69,7 @@ def test_an_invalid_cccd_shows_the_vietnamese_message_and_stores_nothing(client_
     assert not ResourceRow.objects.exists()
 
 
-def test_concluding_without_a_diagnosis_is_refused_and_the_visit_stays_open(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+def test_concluding_without_a_diagnosis_is_refused_and_the_visit_stays_open(client_for, doctor: User) -> None:
     client = client_for(doctor)
     response = client.post("/ui/nguoi-benh/dang-ky/", {"name": "Lê Thị Hoa", "birth_date": "05/06/1990",
                                                        "gender": "female", "room": "P101"})
@@ -79,14 +79,14 @@ def test_concluding_without_a_diagnosis_is_refused_and_the_visit_stays_open(clie
     assert "Chờ khám" in client.get(base).content.decode()
 
 
-def test_a_technician_reaches_the_worklist_but_not_the_registration(client_for, facility) -> None:  # type: ignore[no-untyped-def]
+def test_a_technician_reaches_the_worklist_but_not_the_registration(client_for, facility) -> None:
     technician = User.objects.create(username="ktv", facility=facility, role=User.Role.TECHNICIAN)
     client = client_for(technician)
     assert client.get("/ui/can-lam-sang/").status_code == 200
     assert client.get("/ui/nguoi-benh/dang-ky/").status_code == 403
 
 
-def test_the_pages_speak_english_when_the_user_chooses_it(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+def test_the_pages_speak_english_when_the_user_chooses_it(client_for, doctor: User) -> None:
     from django.conf import settings
 
     client = client_for(doctor)
@@ -97,7 +97,7 @@ def test_the_pages_speak_english_when_the_user_chooses_it(client_for, doctor: Us
     assert "The full name is missing." in refused.content.decode()
 
 
-def test_the_clinic_page_lists_todays_queue_and_calling_opens_the_next_visit(client_for, doctor: User) -> None:  # type: ignore[no-untyped-def]
+def test_the_clinic_page_lists_todays_queue_and_calling_opens_the_next_visit(client_for, doctor: User) -> None:
     client = client_for(doctor)
     for name, birth in (("Lê Văn An", "01/01/1970"), ("Phạm Thị Bích", "02/02/1980")):
         client.post("/ui/nguoi-benh/dang-ky/", {"name": name, "birth_date": birth, "gender": "male" if "Văn" in name else "female",
@@ -110,7 +110,7 @@ def test_the_clinic_page_lists_todays_queue_and_calling_opens_the_next_visit(cli
     assert "Phạm Thị Bích" in search and "Lê Văn An" not in search
 
 
-def test_the_technician_enters_an_imaging_report_and_signs_it_from_the_worklist(  # type: ignore[no-untyped-def]
+def test_the_technician_enters_an_imaging_report_and_signs_it_from_the_worklist(
         client_for, doctor_repo, signing_technician: User) -> None:
     from benhan.clinical.workflows.orders import place_orders
     from benhan.clinical.workflows.visits import start_outpatient_visit

@@ -171,4 +171,4 @@ def query(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tup
         with sqlite3.connect(database_url[len("sqlite:///"):]) as conn:
             return list(conn.execute(sql.replace("%s", "?"), params).fetchall())
     with psycopg.connect(database_url) as conn:
-        return list(conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return list(conn.execute(sql, params).fetchall())

@@ -17,12 +17,12 @@ from tests.booking.app_support import AN_PHONE, AppWorld
 pytestmark = pytest.mark.django_db
 
 
-def _send(client, world: AppWorld, **extra: str):  # type: ignore[no-untyped-def]
+def _send(client, world: AppWorld, **extra: str):
     return client.post("/app/gop-y/", {"facility": world.facility.code, "category": "waiting", "rating": "2",
                                        "text": "Chờ lấy số quá lâu.", **extra})
 
 
-def test_named_feedback_keeps_the_sender_and_shows_them_the_response(app_world, phone, staff_client) -> None:  # type: ignore[no-untyped-def]
+def test_named_feedback_keeps_the_sender_and_shows_them_the_response(app_world, phone, staff_client) -> None:
     client = phone(AN_PHONE)
     assert _send(client, app_world).status_code == 200
     feedback = Feedback.objects.get()
@@ -39,7 +39,7 @@ def test_named_feedback_keeps_the_sender_and_shows_them_the_response(app_world, 
     assert feedback.status == "closed" and feedback.closed_at is not None
 
 
-def test_anonymous_feedback_stores_nothing_that_points_to_the_sender(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_feedback_stores_nothing_that_points_to_the_sender(app_world, phone) -> None:
     client = phone(AN_PHONE)
     response = _send(client, app_world, anonymous="1")
     assert response.status_code == 200 and "ẩn danh" in response.content.decode()
@@ -50,14 +50,14 @@ def test_anonymous_feedback_stores_nothing_that_points_to_the_sender(app_world, 
         Feedback.objects.filter(pk=feedback.pk).update(account=Account.objects.get(phone=AN_PHONE))
 
 
-def test_bad_feedback_is_refused_with_a_vietnamese_message_and_not_stored(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_bad_feedback_is_refused_with_a_vietnamese_message_and_not_stored(app_world, phone) -> None:
     client = phone(AN_PHONE)
     assert "từ 1 đến 5 sao" in _send(client, app_world, rating="9").content.decode()
     assert _send(client, app_world, text="   ").status_code == 400
     assert not Feedback.objects.exists()
 
 
-def test_staff_of_another_facility_cannot_see_or_act_on_feedback(app_world, staff_client) -> None:  # type: ignore[no-untyped-def]
+def test_staff_of_another_facility_cannot_see_or_act_on_feedback(app_world, staff_client) -> None:
     feedback = services.send(app_world.facility, "attitude", 1, "Nhân viên thiếu lịch sự.", account=None)
     other = staff_client(app_world.other_nurse)
     assert "thiếu lịch sự" not in other.get("/ui/gop-y/").content.decode()
@@ -67,7 +67,7 @@ def test_staff_of_another_facility_cannot_see_or_act_on_feedback(app_world, staf
     assert feedback.status == "new"
 
 
-def test_figures_count_by_status_and_give_median_and_p90_response_hours_per_month(app_world) -> None:  # type: ignore[no-untyped-def]
+def test_figures_count_by_status_and_give_median_and_p90_response_hours_per_month(app_world) -> None:
     tz = timezone.get_current_timezone()
     sent = datetime(2026, 3, 2, 8, 0, tzinfo=tz)
     for i, hours in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 9, 40, None]):

@@ -15,11 +15,11 @@ FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 
-def post_bundle(api: Client, bundle: dict[str, Any], **headers: str):  # type: ignore[no-untyped-def]
+def post_bundle(api: Client, bundle: dict[str, Any], **headers: str):
     return api.post("/fhir", orjson.dumps(bundle), content_type=FHIR_JSON, headers=headers)
 
 
@@ -152,7 +152,7 @@ def test_posting_a_non_bundle_to_the_base_is_400(api: Client) -> None:
     assert response.status_code == 400
 
 
-def test_a_transaction_refused_for_scope_stores_nothing_and_the_refusal_is_audited(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_transaction_refused_for_scope_stores_nothing_and_the_refusal_is_audited(fhir_client) -> None:
     from benhan.fhir.models import AuditRow
 
     patients_only = fhir_client("system/Patient.*")

@@ -20,7 +20,7 @@ from tests.shared_data import SYNTHEA
 BUNDLES = sorted(SYNTHEA.glob("*.json"))
 
 @pytest.fixture
-def api(db: None, settings) -> Client:  # type: ignore[no-untyped-def]
+def api(db: None, settings) -> Client:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     client = create_client("synthea loader", "system/*.*", ["00001"])
     response = Client().post("/oauth2/token", {"grant_type": "client_credentials", "client_id": client.client_id,

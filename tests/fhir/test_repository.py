@@ -46,7 +46,7 @@ def test_delete_is_soft_and_read_after_delete_is_gone(repo: Repository) -> None:
     assert total == 2 and entries[0].deleted and not entries[1].deleted
 
 
-def test_another_facilitys_record_is_refused_and_the_refusal_audited(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_another_facilitys_record_is_refused_and_the_refusal_audited(repo: Repository, make_actor) -> None:
     stored = repo.create(dict(PATIENT))
     outsider = Repository(make_actor("system/*.read", facilities={"00002"}), "00002")
     with pytest.raises(FhirError) as exc:
@@ -55,7 +55,7 @@ def test_another_facilitys_record_is_refused_and_the_refusal_audited(repo: Repos
     assert AuditRow.objects.filter(resource_id=stored.id, outcome="4").exists()
 
 
-def test_missing_scope_is_refused(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_missing_scope_is_refused(repo: Repository, make_actor) -> None:
     stored = repo.create(dict(PATIENT))
     reader = Repository(make_actor("system/Observation.read", facilities={"00001"}))
     with pytest.raises(FhirError) as exc:
@@ -63,7 +63,7 @@ def test_missing_scope_is_refused(repo: Repository, make_actor) -> None:  # type
     assert exc.value.status == 403
 
 
-def test_patient_context_reaches_only_its_own_compartment(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_patient_context_reaches_only_its_own_compartment(repo: Repository, make_actor) -> None:
     mine = repo.create(dict(PATIENT))
     other = repo.create(dict(PATIENT))
     obs = repo.create({"resourceType": "Observation", "status": "final", "code": {"text": "HA"},

@@ -15,7 +15,7 @@ from benhan.fhir.models import AuditRow, ResourceRow
 PATIENT = {"resourceType": "Patient", "gender": "female"}
 
 
-def create(client: Client, body: object = PATIENT, **headers: str):  # type: ignore[no-untyped-def]
+def create(client: Client, body: object = PATIENT, **headers: str):
     return client.post("/fhir/Patient", orjson.dumps(body), content_type="application/fhir+json", headers=headers)
 
 
@@ -33,7 +33,7 @@ def test_an_unknown_token_is_401_invalid_token(db: None) -> None:
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
-def test_an_expired_token_is_401(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_token_is_401(fhir_client) -> None:
     client = fhir_client()
     AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
     assert client.get("/fhir/Patient/1").status_code == 401
@@ -43,14 +43,14 @@ def test_metadata_needs_no_token(db: None) -> None:
     assert Client().get("/fhir/metadata").status_code == 200
 
 
-def test_a_read_only_token_cannot_write_403_and_nothing_is_stored(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_only_token_cannot_write_403_and_nothing_is_stored(fhir_client) -> None:
     response = create(fhir_client("system/*.read"))
     assert response.status_code == 403
     assert response.json()["issue"][0]["code"] == "forbidden"
     assert not ResourceRow.objects.exists()
 
 
-def test_a_per_type_v2_scope_reaches_only_its_type(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_per_type_v2_scope_reaches_only_its_type(fhir_client) -> None:
     writer = fhir_client("system/Patient.cruds")
     pid = create(writer).json()["id"]
     assert writer.get(f"/fhir/Patient/{pid}").status_code == 200
@@ -58,14 +58,14 @@ def test_a_per_type_v2_scope_reaches_only_its_type(fhir_client) -> None:  # type
     assert writer.post("/fhir/Observation", orjson.dumps(obs), content_type="application/fhir+json").status_code == 403
 
 
-def test_a_client_of_one_facility_cannot_read_another_facilitys_record(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_of_one_facility_cannot_read_another_facilitys_record(fhir_client) -> None:
     pid = create(fhir_client(facilities={"00001"})).json()["id"]
     other = fhir_client("system/*.read", facilities={"00002"})
     assert other.get(f"/fhir/Patient/{pid}").status_code == 403
     assert AuditRow.objects.filter(resource_id=pid, outcome="4").exists()
 
 
-def test_the_facility_header_chooses_among_the_clients_facilities_and_is_the_owner(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_facility_header_chooses_among_the_clients_facilities_and_is_the_owner(fhir_client) -> None:
     client = fhir_client(facilities={"00001", "00002"})
     assert create(client).status_code == 400  # several facilities and none named
     pid = create(client, **{"X-Benhan-Facility": "00002"}).json()["id"]
@@ -73,7 +73,7 @@ def test_the_facility_header_chooses_among_the_clients_facilities_and_is_the_own
     assert create(client, **{"X-Benhan-Facility": "00003"}).status_code == 403
 
 
-def test_every_access_is_audited_with_the_client_and_source_ip(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_every_access_is_audited_with_the_client_and_source_ip(fhir_client) -> None:
     client = fhir_client()
     pid = create(client).json()["id"]
     client.get(f"/fhir/Patient/{pid}", REMOTE_ADDR="10.1.2.3")
@@ -81,7 +81,7 @@ def test_every_access_is_audited_with_the_client_and_source_ip(fhir_client) -> N
     assert row.actor_kind == "client" and row.source_ip == "10.1.2.3" and row.facility == "00001"
 
 
-def _staff(role: str):  # type: ignore[no-untyped-def]
+def _staff(role: str):
     pytest.importorskip("benhan.accounts.actors")
     from benhan.accounts.models import Facility, User
 

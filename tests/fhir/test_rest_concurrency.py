@@ -15,7 +15,7 @@ FHIR_JSON = "application/fhir+json"
 
 
 
-def test_concurrent_updates_from_the_same_version_let_exactly_one_through(committed_audit: None, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_updates_from_the_same_version_let_exactly_one_through(committed_audit: None, fhir_client) -> None:
     api = fhir_client()
     pid = api.post("/fhir/Patient", b'{"resourceType":"Patient"}', content_type=FHIR_JSON).json()["id"]
     clients = [fhir_client(), fhir_client()]

@@ -19,15 +19,15 @@ def patient(number: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 
-def post(api: Client, path: str, body: Any, **headers: str):  # type: ignore[no-untyped-def]
+def post(api: Client, path: str, body: Any, **headers: str):
     return api.post(path, orjson.dumps(body), content_type=FHIR_JSON, headers=headers)
 
 
-def put(api: Client, path: str, body: Any, **headers: str):  # type: ignore[no-untyped-def]
+def put(api: Client, path: str, body: Any, **headers: str):
     return api.put(path, orjson.dumps(body), content_type=FHIR_JSON, headers=headers)
 
 

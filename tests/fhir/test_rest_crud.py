@@ -16,16 +16,16 @@ FHIR_JSON = "application/fhir+json"
 PATIENT = {"resourceType": "Patient", "name": [{"family": "Nguyễn", "given": ["Văn", "An"]}], "gender": "male"}
 
 
-def post(client: Client, path: str, body: object, **headers: str):  # type: ignore[no-untyped-def]
+def post(client: Client, path: str, body: object, **headers: str):
     return client.post(path, orjson.dumps(body), content_type=FHIR_JSON, headers=headers)
 
 
-def put(client: Client, path: str, body: object, **headers: str):  # type: ignore[no-untyped-def]
+def put(client: Client, path: str, body: object, **headers: str):
     return client.put(path, orjson.dumps(body), content_type=FHIR_JSON, headers=headers)
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 

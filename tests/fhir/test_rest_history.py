@@ -10,11 +10,11 @@ FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 
-def create(api: Client, rtype: str = "Patient") -> dict:  # type: ignore[type-arg]
+def create(api: Client, rtype: str = "Patient") -> dict:
     body = {"resourceType": rtype} if rtype == "Patient" else {"resourceType": rtype, "name": "Trạm y tế"}
     return api.post(f"/fhir/{rtype}", orjson.dumps(body), content_type=FHIR_JSON).json()
 

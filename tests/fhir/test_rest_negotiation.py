@@ -12,7 +12,7 @@ PATIENT = {"resourceType": "Patient", "gender": "female"}
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 
@@ -46,7 +46,7 @@ def test_plain_application_json_is_accepted_as_a_body(api: Client) -> None:
     assert api.post("/fhir/Patient", orjson.dumps(PATIENT), content_type="application/json").status_code == 201
 
 
-def test_a_body_over_the_limit_is_413_and_nothing_is_stored(api: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_over_the_limit_is_413_and_nothing_is_stored(api: Client, settings) -> None:
     settings.FHIR_MAX_BODY_BYTES = 200
     big = {**PATIENT, "name": [{"text": "x" * 500}]}
     response = api.post("/fhir/Patient", orjson.dumps(big), content_type="application/fhir+json")

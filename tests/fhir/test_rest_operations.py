@@ -13,7 +13,7 @@ FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     return fhir_client()
 
 

@@ -10,7 +10,7 @@ FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture
-def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
+def api(fhir_client) -> Client:
     client = fhir_client()
     for family in ("Nguyễn", "Trần"):
         client.post("/fhir/Patient", orjson.dumps({"resourceType": "Patient", "name": [{"family": family}]}),
@@ -18,7 +18,7 @@ def api(fhir_client) -> Client:  # type: ignore[no-untyped-def]
     return client
 
 
-def ids_of(bundle: dict) -> list[str]:  # type: ignore[type-arg]
+def ids_of(bundle: dict) -> list[str]:
     return [e["resource"]["id"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode") == "match"]
 
 

@@ -36,7 +36,7 @@ def _patient(client: Client) -> str:
     return str(response.json()["id"])
 
 
-def test_a_second_call_with_the_same_token_does_not_look_the_token_up_again(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_call_with_the_same_token_does_not_look_the_token_up_again(fhir_client) -> None:
     client = fhir_client()
     pid = _patient(client)
     with CaptureQueriesContext(connection) as ctx:
@@ -44,7 +44,7 @@ def test_a_second_call_with_the_same_token_does_not_look_the_token_up_again(fhir
     assert _token_queries(ctx) == []
 
 
-def test_a_revoked_token_is_refused_on_the_very_next_call(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_revoked_token_is_refused_on_the_very_next_call(fhir_client) -> None:
     client = fhir_client()
     pid = _patient(client)
     assert client.get(f"/fhir/Patient/{pid}").status_code == 200
@@ -53,14 +53,14 @@ def test_a_revoked_token_is_refused_on_the_very_next_call(fhir_client) -> None: 
     assert client.get(f"/fhir/Patient/{pid}").status_code == 401
 
 
-def test_a_deleted_client_application_takes_its_tokens_with_it_at_once(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_client_application_takes_its_tokens_with_it_at_once(fhir_client) -> None:
     client = fhir_client()
     pid = _patient(client)
     Application.objects.all().delete()
     assert client.get(f"/fhir/Patient/{pid}").status_code == 401
 
 
-def test_a_client_moved_to_another_facility_loses_the_first_facilitys_records_at_once(fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_moved_to_another_facility_loses_the_first_facilitys_records_at_once(fhir_client) -> None:
     client = fhir_client(facilities={"00001"})
     pid = _patient(client)
     profile = ClientProfile.objects.get()
@@ -86,7 +86,7 @@ def test_a_deactivated_staff_members_token_is_refused_on_the_next_call(db: None)
 
 
 def test_a_change_made_behind_the_orms_back_is_seen_once_the_entry_is_older_than_the_limit(
-    fhir_client, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    fhir_client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # QuerySet.update sends no signal, like a change made by another worker process.
     client = fhir_client()
@@ -112,7 +112,7 @@ def test_a_remembered_token_is_forgotten_the_moment_it_expires(monkeypatch: pyte
     assert token_cache.get(checksum) is None
 
 
-def test_an_entry_is_used_only_below_the_age_limit(monkeypatch: pytest.MonkeyPatch, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_entry_is_used_only_below_the_age_limit(monkeypatch: pytest.MonkeyPatch, settings) -> None:
     settings.FHIR_TOKEN_CACHE_SECONDS = 5
     checksum = _remembered(timedelta(hours=1))
     now = token_cache.time.monotonic()
@@ -122,6 +122,6 @@ def test_an_entry_is_used_only_below_the_age_limit(monkeypatch: pytest.MonkeyPat
     assert token_cache.get(checksum) is None
 
 
-def test_an_age_limit_of_zero_turns_the_memory_off(settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_age_limit_of_zero_turns_the_memory_off(settings) -> None:
     settings.FHIR_TOKEN_CACHE_SECONDS = 0
     assert token_cache.get(_remembered(timedelta(hours=1))) is None

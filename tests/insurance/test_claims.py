@@ -18,7 +18,7 @@ from tests.insurance.conftest import CARD
 from tests.insurance.conftest import leaf_certificate as _leaf
 
 
-def test_a_finished_visit_lacking_insurance_facts_is_incomplete_with_the_list_of_what_is_missing(claim_ready) -> None:  # type: ignore[no-untyped-def]
+def test_a_finished_visit_lacking_insurance_facts_is_incomplete_with_the_list_of_what_is_missing(claim_ready) -> None:
     repo, encounter_id = claim_ready
     claim = claims.generate(repo, encounter_id)
     assert claim.status == Claim.Status.INCOMPLETE
@@ -27,7 +27,7 @@ def test_a_finished_visit_lacking_insurance_facts_is_incomplete_with_the_list_of
     assert claim.tables["XML1"][0]["KET_QUA_DTRI"] == ""  # never invented
 
 
-def test_a_complete_visit_gives_tables_that_follow_the_field_lists_and_add_up(claim_ready) -> None:  # type: ignore[no-untyped-def]
+def test_a_complete_visit_gives_tables_that_follow_the_field_lists_and_add_up(claim_ready) -> None:
     repo, encounter_id = claim_ready
     claims.record_claim_facts(repo, encounter_id, result="2", category="1.1")
     claim = claims.generate(repo, encounter_id)
@@ -53,7 +53,7 @@ def test_a_complete_visit_gives_tables_that_follow_the_field_lists_and_add_up(cl
     assert drug["MA_BAC_SI"] == "000123/HCM-CCHN"
 
 
-def test_ready_claims_are_signed_sent_and_tracked_and_a_refusal_can_be_resent(claim_ready, signing_doctor) -> None:  # type: ignore[no-untyped-def]
+def test_ready_claims_are_signed_sent_and_tracked_and_a_refusal_can_be_resent(claim_ready, signing_doctor) -> None:
     repo, encounter_id = claim_ready
     claims.record_claim_facts(repo, encounter_id, result="1", category="1.1")
     claim = claims.generate(repo, encounter_id)
@@ -77,7 +77,7 @@ def test_ready_claims_are_signed_sent_and_tracked_and_a_refusal_can_be_resent(cl
         claims.generate(repo, encounter_id)  # an accepted claim is not regenerated
 
 
-def test_the_bhyt_command_generates_exports_and_submits_a_month(claim_ready, signing_doctor, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_bhyt_command_generates_exports_and_submits_a_month(claim_ready, signing_doctor, tmp_path, monkeypatch) -> None:
     from io import StringIO
 
     from django.core.management import call_command

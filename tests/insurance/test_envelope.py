@@ -16,12 +16,12 @@ XML2 = [{"MA_LK": "LK0001", "STT": "1", "MA_THUOC": "40.17", "TEN_THUOC": "Amlod
         {"MA_LK": "LK0001", "STT": "2", "MA_THUOC": "40.677", "TEN_THUOC": "Metformin 500mg", "SO_LUONG": "60"}]
 
 
-def _signed(key, cert) -> bytes:  # type: ignore[no-untyped-def]
+def _signed(key, cert) -> bytes:
     env = envelope.build("01001", [Dossier({"XML1": [XML1], "XML2": XML2})], created=dt.date(2026, 11, 25))
     return envelope.sign(env, key, [cert])
 
 
-def test_signed_envelope_opens_back_into_the_same_tables(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_signed_envelope_opens_back_into_the_same_tables(facility_cert) -> None:
     key, cert = facility_cert
     opened = envelope.open_envelope(_signed(key, cert), trusted=[cert])
     assert opened.facility_code == "01001" and opened.created == "20261125"
@@ -33,7 +33,7 @@ def test_signed_envelope_opens_back_into_the_same_tables(facility_cert) -> None:
     assert opened.signer == cert
 
 
-def test_signature_sits_in_chukydonvi_with_rsa_sha256_and_the_certificate(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_signature_sits_in_chukydonvi_with_rsa_sha256_and_the_certificate(facility_cert) -> None:
     key, cert = facility_cert
     root = etree.fromstring(_signed(key, cert))
     ds = "{http://www.w3.org/2000/09/xmldsig#}"
@@ -44,7 +44,7 @@ def test_signature_sits_in_chukydonvi_with_rsa_sha256_and_the_certificate(facili
     assert sig.find(f".//{ds}X509Certificate") is not None
 
 
-def test_a_tampered_table_breaks_the_signature(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_table_breaks_the_signature(facility_cert) -> None:
     key, cert = facility_cert
     root = etree.fromstring(_signed(key, cert))
     content = root.find("THONGTINHOSO/DANHSACHHOSO/HOSO/FILEHOSO/NOIDUNGFILE")
@@ -53,13 +53,13 @@ def test_a_tampered_table_breaks_the_signature(facility_cert) -> None:  # type: 
         envelope.open_envelope(etree.tostring(root), trusted=[cert])
 
 
-def test_an_envelope_signed_by_an_untrusted_key_is_refused(facility_cert, other_cert) -> None:  # type: ignore[no-untyped-def]
+def test_an_envelope_signed_by_an_untrusted_key_is_refused(facility_cert, other_cert) -> None:
     key, cert = other_cert
     with pytest.raises(EnvelopeError):
         envelope.open_envelope(_signed(key, cert), trusted=[facility_cert[1]])
 
 
-def test_round_trip_envelope_tables_envelope_gives_the_same_tables(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_envelope_tables_envelope_gives_the_same_tables(facility_cert) -> None:
     key, cert = facility_cert
     first = envelope.open_envelope(_signed(key, cert), trusted=[cert])
     again = envelope.sign(envelope.build("01001", first.dossiers, created=dt.date(2026, 11, 25)), key, [cert])

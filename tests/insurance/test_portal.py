@@ -12,11 +12,11 @@ from benhan.insurance.standin import PortalStandIn, PortalState
 XML1 = {"MA_LK": "LK0001", "STT": "1", "HO_TEN": "Trần Văn Bình"}
 
 
-def _envelope(key, cert, facility: str = "01001") -> bytes:  # type: ignore[no-untyped-def]
+def _envelope(key, cert, facility: str = "01001") -> bytes:
     return envelope.sign(envelope.build(facility, [Dossier({"XML1": [XML1]})], created=dt.date(2026, 11, 25)), key, [cert])
 
 
-def test_a_signed_envelope_is_accepted_with_a_transaction_id(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_envelope_is_accepted_with_a_transaction_id(facility_cert) -> None:
     key, cert = facility_cert
     with PortalStandIn(PortalState("01001_bhyt", "mật-khẩu", [cert])) as portal:
         client = BhxhPortalClient(portal.url, "01001_bhyt", "mật-khẩu")
@@ -27,7 +27,7 @@ def test_a_signed_envelope_is_accepted_with_a_transaction_id(facility_cert) -> N
         assert portal.state.received[0]["envelope"].dossiers[0].tables["XML1"][0]["HO_TEN"] == "Trần Văn Bình"
 
 
-def test_transient_portal_failures_are_retried_with_backoff(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_transient_portal_failures_are_retried_with_backoff(facility_cert) -> None:
     key, cert = facility_cert
     with PortalStandIn(PortalState("u", "p", [cert], fail_next=2)) as portal:
         client = BhxhPortalClient(portal.url, "u", "p", backoff_seconds=0.01)
@@ -35,7 +35,7 @@ def test_transient_portal_failures_are_retried_with_backoff(facility_cert) -> No
         assert portal.state.fail_next == 0
 
 
-def test_wrong_password_is_a_clear_non_retryable_error(facility_cert) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_a_clear_non_retryable_error(facility_cert) -> None:
     key, cert = facility_cert
     with PortalStandIn(PortalState("u", "p", [cert])) as portal:
         client = BhxhPortalClient(portal.url, "u", "sai", backoff_seconds=0.01)
@@ -44,7 +44,7 @@ def test_wrong_password_is_a_clear_non_retryable_error(facility_cert) -> None:  
         assert not exc.value.retryable and not portal.state.received
 
 
-def test_an_envelope_the_portal_cannot_verify_is_rejected(facility_cert, other_cert) -> None:  # type: ignore[no-untyped-def]
+def test_an_envelope_the_portal_cannot_verify_is_rejected(facility_cert, other_cert) -> None:
     key, cert = other_cert
     with PortalStandIn(PortalState("u", "p", [facility_cert[1]])) as portal:
         client = BhxhPortalClient(portal.url, "u", "p", backoff_seconds=0.01)

@@ -95,7 +95,7 @@ def test_a_worker_that_lost_its_lease_can_neither_renew_nor_finish_the_job() -> 
     assert Job.objects.get(pk=old.pk).result == {"ok": True}
 
 
-def test_a_failing_job_is_retried_with_exponential_backoff_then_failed_with_its_errors(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_job_is_retried_with_exponential_backoff_then_failed_with_its_errors(settings) -> None:
     settings.JOBS_BACKOFF_BASE_SECONDS = 10
     job = queue.enqueue("tests.boom")
     assert job.max_attempts == 3

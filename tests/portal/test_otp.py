@@ -92,7 +92,7 @@ def test_the_gateway_client_reports_a_wrong_api_key_and_an_unreachable_gateway(s
     assert sms.messages == []
 
 
-def test_without_a_gateway_codes_are_refused_rather_than_logged_unless_asked_for(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_gateway_codes_are_refused_rather_than_logged_unless_asked_for(settings) -> None:
     from benhan.portal.sms import LogSender
 
     settings.PORTAL_SMS_URL, settings.DEBUG, settings.PORTAL_SMS_TO_LOG = "", False, False

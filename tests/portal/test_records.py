@@ -113,7 +113,7 @@ def test_who_opened_my_record_lists_staff_with_role_and_facility_newest_first_no
      "Trong giới hạn bình thường"),
     ({"valueQuantity": {"value": 5}}, ""),
 ])
-def test_the_plain_note_follows_the_labs_flag_else_the_reference_range(observation: dict, note: str) -> None:  # type: ignore[type-arg]
+def test_the_plain_note_follows_the_labs_flag_else_the_reference_range(observation: dict, note: str) -> None:
     assert records.plain_note(observation)[0] == note
 
 

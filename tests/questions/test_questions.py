@@ -54,7 +54,7 @@ def _question(world: AppWorld) -> Question:
     return Question.objects.get(patient_id=world.an)
 
 
-def test_a_question_with_a_photo_is_stored_as_a_communication_and_a_binary_through_the_repository(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_with_a_photo_is_stored_as_a_communication_and_a_binary_through_the_repository(app_world, phone) -> None:
     client = phone(AN_PHONE)
     response = _ask(client, app_world, photos=[("da.png", png(), "image/png")], doctor=str(app_world.doctor.pk))
     question = _question(app_world)
@@ -81,21 +81,21 @@ def test_a_question_with_a_photo_is_stored_as_a_communication_and_a_binary_throu
     ("tho.png", b"MZ\x90\x00 not an image at all", "image/png"),  # a claimed type the bytes are not
     ("anh.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/gif"),
 ])
-def test_a_file_that_is_not_an_accepted_image_is_refused_and_nothing_is_stored(app_world, phone, name, data, ctype) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_an_accepted_image_is_refused_and_nothing_is_stored(app_world, phone, name, data, ctype) -> None:
     response = _ask(phone(AN_PHONE), app_world, photos=[("ok.png", png(), "image/png"), (name, data, ctype)])
     assert response.status_code == 400 and "không phải ảnh" in response.content.decode()
     assert not Question.objects.exists()
     assert not ResourceRow.objects.filter(resource_type__in=["Binary", "Communication"]).exists()
 
 
-def test_a_photo_larger_than_the_limit_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_photo_larger_than_the_limit_is_refused(settings) -> None:
     settings.QUESTIONS_PHOTO_MAX_BYTES = 10 * 1024
     assert check_photo("nho.png", png()).content_type == "image/png"
     with pytest.raises(QuestionError, match="lớn quá 10 KB"):
         check_photo("to.png", noisy_png())
 
 
-def test_the_staff_queue_marks_a_question_past_its_response_target_as_overdue(app_world, phone, staff_client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_staff_queue_marks_a_question_past_its_response_target_as_overdue(app_world, phone, staff_client, settings) -> None:
     settings.QUESTIONS_RESPONSE_HOURS = 2
     _ask(phone(AN_PHONE), app_world)
     question = _question(app_world)
@@ -110,7 +110,7 @@ def test_the_staff_queue_marks_a_question_past_its_response_target_as_overdue(ap
     assert other.get(f"/ui/hoi-dap/{question.pk}/").status_code == 404
 
 
-def test_the_answer_reaches_the_patients_thread_and_record_and_emits_question_answered(app_world, phone, staff_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_answer_reaches_the_patients_thread_and_record_and_emits_question_answered(app_world, phone, staff_client) -> None:
     client = phone(AN_PHONE)
     _ask(client, app_world)
     question = _question(app_world)
@@ -143,7 +143,7 @@ def test_the_answer_reaches_the_patients_thread_and_record_and_emits_question_an
     assert question.status == "open"
 
 
-def test_another_persons_question_and_photo_cannot_be_opened_by_changing_ids(app_world, phone) -> None:  # type: ignore[no-untyped-def]
+def test_another_persons_question_and_photo_cannot_be_opened_by_changing_ids(app_world, phone) -> None:
     an = phone(AN_PHONE)
     _ask(an, app_world, photos=[("da.png", png(), "image/png")])
     question = _question(app_world)
@@ -161,7 +161,7 @@ def test_another_persons_question_and_photo_cannot_be_opened_by_changing_ids(app
     assert bich.get(f"{mine}{own.pk}/anh/{binary}/").status_code == 404
 
 
-def test_a_video_consultation_gives_each_side_a_signed_join_link_in_its_time_window(app_world, phone, staff_client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_video_consultation_gives_each_side_a_signed_join_link_in_its_time_window(app_world, phone, staff_client, settings) -> None:
     settings.QUESTIONS_VIDEO_URL = "https://video.benhan.test"
     settings.QUESTIONS_VIDEO_APP_ID = "benhan"
     settings.QUESTIONS_VIDEO_SECRET = "bi-mat-cua-may-chu-video-0123456789"
@@ -191,7 +191,7 @@ def test_a_video_consultation_gives_each_side_a_signed_join_link_in_its_time_win
     assert late.status_code == 409
 
 
-def test_a_video_consultation_is_reminded_once_like_a_booked_visit(app_world, phone, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_video_consultation_is_reminded_once_like_a_booked_visit(app_world, phone, settings) -> None:
     from benhan.jobs.models import Job
     from benhan.jobs.worker import Worker
 

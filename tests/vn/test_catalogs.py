@@ -172,7 +172,7 @@ def test_unreadable_files_get_a_vietnamese_reason() -> None:
         "Tệp CSV phải được lưu với bảng mã UTF-8."
 
 
-def test_catalog_import_command_reports_rejections_and_honours_dry_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_import_command_reports_rejections_and_honours_dry_run(tmp_path) -> None:
     from io import StringIO
 
     from django.core.management import call_command

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-def fill_name_keys(apps, schema_editor):  # type: ignore[no-untyped-def]
+def fill_name_keys(apps, schema_editor):
     from benhan.vn.text import fold
 
     records = apps.get_model("exchange", "IndexedRecord")

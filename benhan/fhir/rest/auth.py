@@ -125,7 +125,7 @@ def _session_actor(request: HttpRequest) -> Actor | None:
         return None
     if request.method not in _SAFE_METHODS:
         # A browser session carries ambient credentials: writes need the CSRF token like any form.
-        rejection = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type, return-value]
+        rejection = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})  # type: ignore[arg-type]
         if rejection is not None:
             raise FhirError(403, [Issue("forbidden", "a session write to the FHIR API needs the CSRF token")])
     return _staff_actor(user)

@@ -79,5 +79,5 @@ def connect_signals() -> None:
                   user_model, Facility):
         post_save.connect(forget_all, sender=model, dispatch_uid=f"token-cache-save-{model._meta.label}")
         post_delete.connect(forget_all, sender=model, dispatch_uid=f"token-cache-delete-{model._meta.label}")
-    m2m_changed.connect(forget_all, sender=user_model.extra_facilities.through,  # type: ignore[attr-defined]
+    m2m_changed.connect(forget_all, sender=user_model.extra_facilities.through,
                         dispatch_uid="token-cache-m2m")

@@ -17,7 +17,7 @@ ASYNC = {"Prefer": "respond-async"}
 
 
 @pytest.fixture(autouse=True)
-def _var(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _var(settings, tmp_path: Path) -> None:
     settings.VAR_DIR = tmp_path
 
 
@@ -31,7 +31,7 @@ def _patient(repo: Repository) -> str:
     return pid
 
 
-def test_export_kick_off_poll_download_and_delete(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_export_kick_off_poll_download_and_delete(repo: Repository, fhir_client) -> None:
     _patient(repo)
     client: Client = fhir_client("system/*.read")
     refused = client.get("/fhir/$export")
@@ -57,7 +57,7 @@ def test_export_kick_off_poll_download_and_delete(repo: Repository, fhir_client)
     assert client.get(_path(manifest["output"][0]["url"])).status_code == 404
 
 
-def test_another_client_can_neither_poll_nor_download_an_export(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_another_client_can_neither_poll_nor_download_an_export(repo: Repository, fhir_client) -> None:
     _patient(repo)
     owner: Client = fhir_client("system/*.read")
     status_url = _path(owner.get("/fhir/$export", headers=ASYNC)["Content-Location"])
@@ -71,7 +71,7 @@ def test_another_client_can_neither_poll_nor_download_an_export(repo: Repository
     assert owner.get(file_url).status_code == 200
 
 
-def test_group_export_over_http_is_accepted_and_audited(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_group_export_over_http_is_accepted_and_audited(repo: Repository, fhir_client) -> None:
     pid = _patient(repo)
     group = repo.create({"resourceType": "Group", "type": "person", "actual": True,
                          "member": [{"entity": {"reference": f"Patient/{pid}"}}]})
@@ -85,7 +85,7 @@ def test_group_export_over_http_is_accepted_and_audited(repo: Repository, fhir_c
     assert {o["type"] for o in manifest["output"]} == {"Patient", "Condition", "Group"}
 
 
-def test_patient_everything_over_http_is_a_searchset_bundle(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_patient_everything_over_http_is_a_searchset_bundle(repo: Repository, fhir_client) -> None:
     pid = _patient(repo)
     response = fhir_client("system/*.read").get(f"/fhir/Patient/{pid}/$everything")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/fhir+json")
@@ -94,13 +94,13 @@ def test_patient_everything_over_http_is_a_searchset_bundle(repo: Repository, fh
     assert bundle["entry"][0]["resource"]["id"] == pid
 
 
-def test_everything_for_another_facilitys_patient_is_403_over_http(system_actor, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_everything_for_another_facilitys_patient_is_403_over_http(system_actor, fhir_client) -> None:
     pid = _patient(Repository(system_actor, "00002"))
     response = fhir_client("system/*.read", facilities={"00001"}).get(f"/fhir/Patient/{pid}/$everything")
     assert response.status_code == 403
 
 
-def test_a_v2_post_kick_off_with_a_parameters_body_is_accepted(repo: Repository, fhir_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_v2_post_kick_off_with_a_parameters_body_is_accepted(repo: Repository, fhir_client) -> None:
     _patient(repo)
     client: Client = fhir_client("system/*.read")
     body = {"resourceType": "Parameters", "parameter": [

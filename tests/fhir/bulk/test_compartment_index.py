@@ -76,7 +76,7 @@ def test_rebuild_recomputes_the_table_from_stored_resources(repo: Repository) ->
     assert ("Observation", oid) in _members(pid)
 
 
-def test_rebuild_of_one_facility_leaves_the_others_rows_alone(repo: Repository, system_actor) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_of_one_facility_leaves_the_others_rows_alone(repo: Repository, system_actor) -> None:
     _obs(repo, _patient(repo))
     other = Repository(system_actor, "00002")
     other_pid = _patient(other)

@@ -37,7 +37,7 @@ def two_patients(repo: Repository) -> tuple[str, str]:
     return synthea.load(repo, BUNDLES[0]), synthea.load(repo, BUNDLES[1])
 
 
-def test_everything_returns_the_patient_first_and_every_compartment_resource_once(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_everything_returns_the_patient_first_and_every_compartment_resource_once(repo: Repository, two_patients) -> None:
     pid, _ = two_patients
     expected = {f"{r['resourceType']}/{r['id']}" for r in synthea.resources_of(BUNDLES[0])
                 if r["resourceType"] not in synthea.SHARED_TYPES}
@@ -48,7 +48,7 @@ def test_everything_returns_the_patient_first_and_every_compartment_resource_onc
     assert set(matches) == expected
 
 
-def test_a_resource_of_another_patient_never_appears(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_a_resource_of_another_patient_never_appears(repo: Repository, two_patients) -> None:
     pid, other = two_patients
     theirs = {f"{r['resourceType']}/{r['id']}" for r in synthea.resources_of(BUNDLES[1])
               if r["resourceType"] not in synthea.SHARED_TYPES}
@@ -57,14 +57,14 @@ def test_a_resource_of_another_patient_never_appears(repo: Repository, two_patie
     assert other not in orjson.dumps(bundle).decode()
 
 
-def test_referenced_practitioners_and_organizations_come_along_as_includes(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_referenced_practitioners_and_organizations_come_along_as_includes(repo: Repository, two_patients) -> None:
     pid, _ = two_patients
     included = _refs(_everything(repo, pid), "include")
     assert {r.split("/")[0] for r in included} >= {"Practitioner", "Organization"}
     assert len(included) == len(set(included))
 
 
-def test_type_filter_keeps_only_the_named_types(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_type_filter_keeps_only_the_named_types(repo: Repository, two_patients) -> None:
     pid, _ = two_patients
     bundle = _everything(repo, pid, _type="Patient,Condition")
     assert {r.split("/")[0] for r in _refs(bundle, "match")} == {"Patient", "Condition"}
@@ -93,7 +93,7 @@ def test_since_keeps_only_resources_changed_since(repo: Repository) -> None:
     assert f"Condition/{later.id}" in refs and f"Condition/{first.id}" not in refs
 
 
-def test_paging_walks_every_resource_exactly_once(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_paging_walks_every_resource_exactly_once(repo: Repository, two_patients) -> None:
     pid, _ = two_patients
     whole = _refs(_everything(repo, pid), "match")
     seen: list[str] = []
@@ -110,7 +110,7 @@ def test_paging_walks_every_resource_exactly_once(repo: Repository, two_patients
     assert seen == whole
 
 
-def test_another_facilitys_patient_is_refused_and_the_refusal_audited(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_another_facilitys_patient_is_refused_and_the_refusal_audited(repo: Repository, make_actor) -> None:
     pid = repo.create({"resourceType": "Patient"}).id
     outsider = Repository(make_actor("system/*.read", facilities={"00002"}), "00002")
     with pytest.raises(FhirError) as exc:
@@ -119,7 +119,7 @@ def test_another_facilitys_patient_is_refused_and_the_refusal_audited(repo: Repo
     assert AuditRow.objects.filter(interaction="operation", patient_id=pid, outcome="4").exists()
 
 
-def test_another_facilitys_resources_in_the_compartment_are_left_out(repo: Repository, system_actor, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_another_facilitys_resources_in_the_compartment_are_left_out(repo: Repository, system_actor, make_actor) -> None:
     pid = repo.create({"resourceType": "Patient"}).id
     ours = repo.create({"resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"}}).id
     elsewhere = Repository(system_actor, "00002").create(
@@ -129,7 +129,7 @@ def test_another_facilitys_resources_in_the_compartment_are_left_out(repo: Repos
     assert f"Condition/{ours}" in refs and f"Condition/{elsewhere}" not in refs
 
 
-def test_a_patient_token_opens_only_its_own_record(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_token_opens_only_its_own_record(repo: Repository, make_actor) -> None:
     mine, other = repo.create({"resourceType": "Patient"}).id, repo.create({"resourceType": "Patient"}).id
     me = Repository(make_actor("patient/*.read", facilities=None, kind="patient", patient_ids={mine}))
     assert _refs(_everything(me, mine))[0] == f"Patient/{mine}"
@@ -139,7 +139,7 @@ def test_a_patient_token_opens_only_its_own_record(repo: Repository, make_actor)
     assert set(_refs(_everything(me, None), "match")) == {f"Patient/{mine}"}
 
 
-def test_scopes_limit_the_types_returned(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_scopes_limit_the_types_returned(repo: Repository, make_actor) -> None:
     pid = repo.create({"resourceType": "Patient"}).id
     repo.create({"resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"}})
     narrow = Repository(make_actor("system/Patient.read", facilities=None))
@@ -157,7 +157,7 @@ def test_each_call_writes_one_audit_entry_naming_the_patient(repo: Repository) -
     assert rows.count() == before + 1 and rows.last().patient_id == pid  # type: ignore[union-attr]
 
 
-def test_type_level_everything_covers_every_visible_patient_without_duplicates(repo: Repository, two_patients) -> None:  # type: ignore[no-untyped-def]
+def test_type_level_everything_covers_every_visible_patient_without_duplicates(repo: Repository, two_patients) -> None:
     a, b = two_patients
     bundle = _everything(repo, None)
     matches = _refs(bundle, "match")

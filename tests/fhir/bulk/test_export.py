@@ -23,7 +23,7 @@ ASYNC = "respond-async"
 
 
 @pytest.fixture(autouse=True)
-def _var(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _var(settings, tmp_path: Path) -> None:
     settings.VAR_DIR = tmp_path
 
 
@@ -130,7 +130,7 @@ def test_group_export_covers_its_members_and_no_one_else(repo: Repository, loade
     assert outsider not in orjson.dumps(resources).decode()
 
 
-def test_another_facilitys_data_never_appears_in_its_export(repo: Repository, system_actor, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_another_facilitys_data_never_appears_in_its_export(repo: Repository, system_actor, make_actor) -> None:
     ours = repo.create({"resourceType": "Patient"}).id
     theirs = Repository(system_actor, "00002").create({"resourceType": "Patient"}).id
     client = Repository(make_actor("system/*.read", facilities={"00001"}), "00001")
@@ -140,7 +140,7 @@ def test_another_facilitys_data_never_appears_in_its_export(repo: Repository, sy
     assert theirs
 
 
-def test_a_patient_token_exports_only_its_own_compartment(repo: Repository, loaded: list[str], make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_token_exports_only_its_own_compartment(repo: Repository, loaded: list[str], make_actor) -> None:
     me = Repository(make_actor("patient/*.read", facilities=None, kind="patient", patient_ids={loaded[0]}))
     with pytest.raises(FhirError) as exc:
         _start(me)
@@ -150,7 +150,7 @@ def test_a_patient_token_exports_only_its_own_compartment(repo: Repository, load
     assert loaded[1] not in orjson.dumps(_exported(export)).decode()
 
 
-def test_a_type_outside_the_tokens_scopes_is_refused(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_a_type_outside_the_tokens_scopes_is_refused(repo: Repository, make_actor) -> None:
     narrow = Repository(make_actor("system/Patient.read", facilities=None))
     with pytest.raises(FhirError) as exc:
         _start(narrow, _type="Observation")
@@ -186,7 +186,7 @@ def test_a_job_whose_worker_died_is_reclaimed_and_each_resource_written_once(rep
     assert job.status == "succeeded" and job.attempts == 2
 
 
-def test_an_export_that_keeps_failing_ends_failed_with_an_error_file(repo: Repository, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_that_keeps_failing_ends_failed_with_an_error_file(repo: Repository, monkeypatch, settings) -> None:
     settings.JOBS_BACKOFF_BASE_SECONDS = 0
     repo.create({"resourceType": "Patient"})
     from benhan.fhir.bulk import tasks
@@ -255,14 +255,14 @@ def test_cancelling_a_completed_export_removes_its_files(repo: Repository) -> No
     assert not exports.export_dir(export).exists()
 
 
-def test_a_running_export_cancelled_stops_at_its_next_lease_renewal_and_leaves_no_files(repo: Repository, loaded: list[str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_export_cancelled_stops_at_its_next_lease_renewal_and_leaves_no_files(repo: Repository, loaded: list[str], monkeypatch) -> None:
     from benhan.fhir.bulk import tasks
 
     monkeypatch.setattr(tasks, "CHUNK", 10)
     export = _start(repo)
     real_write = tasks.NdjsonFiles.write
 
-    def write_then_cancel(self, rtype, lines):  # type: ignore[no-untyped-def]
+    def write_then_cancel(self, rtype, lines):
         real_write(self, rtype, lines)
         if export.status == "accepted":
             exports.cancel_export(ExportRequest.objects.get(pk=export.pk))  # DELETE arrives mid-export
@@ -275,7 +275,7 @@ def test_a_running_export_cancelled_stops_at_its_next_lease_renewal_and_leaves_n
     assert not exports.export_dir(export).exists()
 
 
-def test_files_expire_after_the_configured_time(repo: Repository, settings) -> None:  # type: ignore[no-untyped-def]
+def test_files_expire_after_the_configured_time(repo: Repository, settings) -> None:
     settings.BULK_EXPORT_EXPIRE_SECONDS = 0
     repo.create({"resourceType": "Patient"})
     export = _start(repo)
@@ -287,7 +287,7 @@ def test_files_expire_after_the_configured_time(repo: Repository, settings) -> N
     assert exc.value.status == 410
 
 
-def test_large_types_are_split_into_several_files(repo: Repository, settings) -> None:  # type: ignore[no-untyped-def]
+def test_large_types_are_split_into_several_files(repo: Repository, settings) -> None:
     settings.BULK_EXPORT_FILE_MAX_RESOURCES = 2
     for _ in range(5):
         repo.create({"resourceType": "Patient"})
@@ -298,7 +298,7 @@ def test_large_types_are_split_into_several_files(repo: Repository, settings) ->
     assert len(_exported(export)) == 5
 
 
-def test_only_the_client_that_started_an_export_can_see_it(repo: Repository, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_client_that_started_an_export_can_see_it(repo: Repository, make_actor) -> None:
     export = _start(repo)
     assert exports.owned_export(repo.actor, str(export.id)).pk == export.pk
     with pytest.raises(FhirError) as exc:

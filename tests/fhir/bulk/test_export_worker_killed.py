@@ -57,7 +57,7 @@ def _database_url() -> str:
 
 
 def test_a_sigkilled_worker_is_replaced_and_the_export_has_each_resource_once(
-    transactional_db: None, repo: Repository, settings, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+    transactional_db: None, repo: Repository, settings, tmp_path: Path, monkeypatch
 ) -> None:
     settings.VAR_DIR = tmp_path
     # Committed data here must be flushable afterwards, and fhir_audit refuses DELETE (append-only):

@@ -125,7 +125,7 @@ def test_each_search_writes_one_audit_row_with_its_query(repo: Repository, find:
     assert rows[0].query == "name=nguyen&_count=5" and rows[0].resource_type == "Patient"
 
 
-def test_another_facilitys_records_are_invisible_even_through_chains(repo: Repository, find: Find, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_another_facilitys_records_are_invisible_even_through_chains(repo: Repository, find: Find, make_actor) -> None:
     ours = _patient(repo, "Nguyễn")  # facility 00001
     other = Repository(make_actor("system/*.*", facilities={"00002"}), "00002")
     theirs = other.create({"resourceType": "Patient", "name": [{"family": "Nguyễn"}]}).id
@@ -139,7 +139,7 @@ def test_another_facilitys_records_are_invisible_even_through_chains(repo: Repos
     assert find("Patient", "_has:Observation:subject:code:text=x", r=other) == []
 
 
-def test_missing_scope_is_a_403_and_audited(repo: Repository, find: Find, make_actor) -> None:  # type: ignore[no-untyped-def]
+def test_missing_scope_is_a_403_and_audited(repo: Repository, find: Find, make_actor) -> None:
     reader = Repository(make_actor("system/Observation.read", facilities={"00001"}), "00001")
     with pytest.raises(FhirError) as exc:
         find("Patient", "", r=reader)
@@ -148,7 +148,7 @@ def test_missing_scope_is_a_403_and_audited(repo: Repository, find: Find, make_a
 
 
 def test_patient_context_tokens_see_only_their_compartment(repo: Repository, find: Find, bundle: Bundle,
-                                                         make_actor) -> None:  # type: ignore[no-untyped-def]
+                                                         make_actor) -> None:
     me = _patient(repo, "Nguyễn")
     other = _patient(repo, "Nguyễn")
     mine = repo.create({"resourceType": "Observation", "status": "final", "code": {"text": "x"},
