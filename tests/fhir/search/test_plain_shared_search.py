@@ -22,12 +22,8 @@ from benhan.fhir.search.definitions import params_for, resource_types
 from benhan.fhir.search.indexer import COLUMNS, TABLES, rows_for
 
 from .conftest import Find
+from .test_composite_search import LOINC, SNOMED, UCUM, USAGE
 from .test_indexer_reference import reference_rows
-
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-USAGE = "http://terminology.hl7.org/CodeSystem/usage-context-type"
 
 migration = importlib.import_module("benhan.fhir.search.migrations.0006_plain_params_share_components")
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from django.db import migrations
 
+from ._index_rows import Shared, copy_back, delete_dropped
+
 # Per component type: (resource type, key no longer written, key it shares).
-SHARED: dict[str, tuple[tuple[str, str, str], ...]] = {
+SHARED: Shared = {
     "token": (
         ("ActivityDefinition", "context-type-value#0", "context-type-quantity#0"),
         ("CapabilityStatement", "context-type-value#0", "context-type-quantity#0"),
@@ -61,44 +63,14 @@ SHARED: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("MolecularSequence", "referenceseqid-window-coordinate#2", "chromosome-window-coordinate#2"),
     ),
 }
-MODELS = {"token": "TokenIndex", "number": "NumberIndex"}
-# An Identifier or Reference component value also adds token rows under the key + one of these.
-EXTRA_SUFFIXES = (":of-type", ":identifier")
-COMMON = ("resource_type", "resource_id", "param", "tenant", "grp")
-
-
-def _tables(apps: Any) -> dict[str, str]:
-    return {kind: apps.get_model("fhir_search", name)._meta.db_table for kind, name in MODELS.items()}
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
-    tables = _tables(apps)
-    with schema_editor.connection.cursor() as cursor:
-        for kind, shared in SHARED.items():
-            for rtype, dropped, _kept in shared:
-                # (resource_type, param) leads every index of the tables: an index range each.
-                cursor.execute(f"DELETE FROM {tables[kind]} WHERE resource_type = %s AND param = %s",
-                               [rtype, dropped])
-                cursor.execute(f"DELETE FROM {tables['token']} WHERE resource_type = %s AND param IN (%s, %s)",
-                               [rtype, *(dropped + s for s in EXTRA_SUFFIXES)])
+    delete_dropped(apps, schema_editor, SHARED)
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
-    tables = _tables(apps)
-    with schema_editor.connection.cursor() as cursor:
-        for kind, shared in SHARED.items():
-            for rtype, dropped, kept in shared:
-                copies = [(kind, dropped, kept)] + [("token", dropped + s, kept + s) for s in EXTRA_SUFFIXES]
-                for table_kind, to_key, from_key in copies:
-                    model = apps.get_model("fhir_search", MODELS[table_kind])
-                    values = [f.column for f in model._meta.concrete_fields if f.column not in COMMON and f.column != "id"]
-                    columns = ", ".join(values)
-                    cursor.execute(
-                        f"INSERT INTO {tables[table_kind]} (resource_type, resource_id, param, tenant, grp, {columns})"
-                        f" SELECT resource_type, resource_id, %s, tenant, grp, {columns} FROM {tables[table_kind]}"
-                        " WHERE resource_type = %s AND param = %s",
-                        [to_key, rtype, from_key],
-                    )
+    copy_back(apps, schema_editor, SHARED, grp="grp")
 
 
 class Migration(migrations.Migration):

@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import migrations
 
+from ._index_rows import Shared, copy_back, delete_dropped
+
 # Per value type: (resource type, plain parameter no longer written, the component key that holds its values).
-SHARED: dict[str, tuple[tuple[str, str, str], ...]] = {
+SHARED: Shared = {
     "date": (
         ("Observation", "value-date", "code-value-date#1"),
     ),
@@ -134,43 +136,14 @@ SHARED: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("ValueSet", "context-type", "context-type-quantity#0"),
     ),
 }
-MODELS = {"date": "DateIndex", "number": "NumberIndex", "quantity": "QuantityIndex", "token": "TokenIndex"}
-# An Identifier or Reference value also adds token rows under the param + one of these.
-EXTRA_SUFFIXES = (":of-type", ":identifier")
-COMMON = ("resource_type", "resource_id", "param", "tenant", "grp")
-
-
-def _tables(apps: Any) -> dict[str, str]:
-    return {kind: apps.get_model("fhir_search", name)._meta.db_table for kind, name in MODELS.items()}
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
-    tables = _tables(apps)
-    with schema_editor.connection.cursor() as cursor:
-        for kind, shared in SHARED.items():
-            for rtype, plain, _key in shared:
-                # (resource_type, param) leads every index of the tables: an index range each.
-                cursor.execute(f"DELETE FROM {tables[kind]} WHERE resource_type = %s AND param = %s", [rtype, plain])
-                cursor.execute(f"DELETE FROM {tables['token']} WHERE resource_type = %s AND param IN (%s, %s)",
-                               [rtype, *(plain + s for s in EXTRA_SUFFIXES)])
+    delete_dropped(apps, schema_editor, SHARED)
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
-    tables = _tables(apps)
-    with schema_editor.connection.cursor() as cursor:
-        for kind, shared in SHARED.items():
-            for rtype, plain, key in shared:
-                copies = [(kind, plain, key)] + [("token", plain + s, key + s) for s in EXTRA_SUFFIXES]
-                for table_kind, to_param, from_key in copies:
-                    model = apps.get_model("fhir_search", MODELS[table_kind])
-                    values = [f.column for f in model._meta.concrete_fields if f.column not in COMMON and f.column != "id"]
-                    columns = ", ".join(values)
-                    cursor.execute(
-                        f"INSERT INTO {tables[table_kind]} (resource_type, resource_id, param, tenant, grp, {columns})"
-                        f" SELECT resource_type, resource_id, %s, tenant, 0, {columns} FROM {tables[table_kind]}"
-                        " WHERE resource_type = %s AND param = %s",
-                        [to_param, rtype, from_key],
-                    )
+    copy_back(apps, schema_editor, SHARED, grp="0")
 
 
 class Migration(migrations.Migration):
