@@ -46,7 +46,8 @@ class ResourceVersionRow(models.Model):
     method = models.CharField(max_length=8)  # POST, PUT, PATCH, DELETE
     deleted = models.BooleanField(default=False)
     tenant = models.CharField(max_length=32)
-    content = models.TextField()
+    # NULL: the same bytes as the resource row's content, which holds them once (store._BODY).
+    content = models.TextField(null=True)
 
     class Meta:
         db_table = "fhir_resource_version"

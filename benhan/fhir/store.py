@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -108,6 +109,14 @@ def _stamp(resource: dict[str, Any], resource_id: str, version_id: int, moment: 
     return orjson.dumps(resource).decode()
 
 
+# A version row's content is NULL while it is its resource's latest stored content: the resource row
+# holds those bytes, so every write stores them once (half the JSON an import writes). An update
+# first hands the old bytes to that version row (update()); a delete leaves the resource row's
+# content as it was, so the version before the delete still reads it there. Readers of versions
+# take _BODY.
+_BODY = Coalesce("content", "row__content")
+
+
 def _stored(row: ResourceRow | ResourceVersionRow, method: str = "") -> Stored:
     return Stored(
         resource_type=row.resource_type,
@@ -116,7 +125,7 @@ def _stored(row: ResourceRow | ResourceVersionRow, method: str = "") -> Stored:
         last_updated=row.last_updated,
         deleted=row.deleted,
         tenant=row.tenant,
-        content=row.content,
+        content=row.content if isinstance(row, ResourceRow) else row.body,  # type: ignore[attr-defined]
         method=method or getattr(row, "method", ""),
     )
 
@@ -156,7 +165,7 @@ def create(resource: dict[str, Any], tenant: str, resource_id: str | None = None
             last_updated=moment,
             method="POST",
             tenant=tenant,
-            content=content,
+            content=None,  # the resource row holds it (_BODY)
         )
         stored = _stored(row, "POST")
         _notify([(stored, resource)])
@@ -229,9 +238,10 @@ def read_refs(refs: Iterable[tuple[str, str]]) -> list[Stored]:
 
 
 def vread(resource_type: str, resource_id: str, version_id: int) -> Stored:
-    row = ResourceVersionRow.objects.filter(
-        resource_type=resource_type, resource_id=resource_id, version_id=version_id
-    ).first()
+    # Through the resource row: its (type, id) key, then the version's (row, version) key.
+    row = (ResourceVersionRow.objects.filter(row__resource_type=resource_type, row__resource_id=resource_id,
+                                             version_id=version_id)
+           .annotate(body=_BODY).defer("content").first())
     if row is None:
         raise FhirError(404, [Issue("not-found", f"{resource_type}/{resource_id}/_history/{version_id} is not known")])
     if row.deleted:
@@ -263,6 +273,8 @@ def update(
         moment = max(timezone.now(), row.last_updated)
         version_id = row.version_id + 1
         content = _stamp(resource, resource_id, version_id, moment)
+        # The version that shared the row's content keeps it from now on (_BODY).
+        ResourceVersionRow.objects.filter(row=row, content__isnull=True).update(content=row.content)
         row.version_id = version_id
         row.last_updated = moment
         row.deleted = False
@@ -277,7 +289,7 @@ def update(
             last_updated=moment,
             method=method,
             tenant=row.tenant,
-            content=content,
+            content=None,
         )
         stored = _stored(row, method)
         _notify([(stored, resource)])
@@ -328,10 +340,13 @@ def history(
     offset: int = 0,
 ) -> tuple[list[Stored], int]:
     """Versions newest first, and how many there are in all."""
-    qs = ResourceVersionRow.objects.all()
-    if resource_type:
+    qs = ResourceVersionRow.objects.annotate(body=_BODY).defer("content")
+    if resource_type and resource_id:
+        # Through the resource row's (type, id) key; the version table has no index by id.
+        qs = qs.filter(row__resource_type=resource_type, row__resource_id=resource_id)
+    elif resource_type:
         qs = qs.filter(resource_type=resource_type)
-    if resource_id:
+    elif resource_id:
         qs = qs.filter(resource_id=resource_id)
     if since:
         qs = qs.filter(last_updated__gte=since)
@@ -394,7 +409,7 @@ def write_many(
             rtype = resource["resourceType"]
             content = _stamp(resource, rid, 1, moment, instant)
             resource_rows.append((pk, rtype, rid, 1, db_moment, False, tenant, content))
-            version_rows.append((pk, rtype, rid, 1, db_moment, "POST", False, tenant, content))
+            version_rows.append((pk, rtype, rid, 1, db_moment, "POST", False, tenant, None))
             stored = Stored(rtype, rid, 1, moment, False, tenant, content, "POST")
             results[i] = stored
             written.append((stored, resource))
