@@ -175,3 +175,15 @@ def test_a_parallel_import_stores_each_bundle_once_and_a_rerun_skips_them_all(li
     again = live.benhan(live_db, "import", str(folder), "--jobs", "2", "--no-progress").stdout
     assert "Imported 0 resources from 4 files" in again and f"{expected} already imported" in again
     assert live.query(live_db, "SELECT COUNT(*) FROM fhir_resource")[0][0] == expected
+
+
+def test_the_warm_up_builds_every_types_index_plan_once_before_the_import_processes_fork() -> None:
+    from benhan.fhir.search import indexer
+    from benhan.fhir.search.definitions import resource_types
+
+    indexer._plan.cache_clear()
+    assert importer.warm_up() > 0
+    assert indexer._plan.cache_info().currsize == len(resource_types())
+    misses = indexer._plan.cache_info().misses
+    indexer.rows_for({"resourceType": "Observation", "status": "final", "code": {"text": "mạch"}}, "o1", "00001")
+    assert indexer._plan.cache_info().misses == misses  # the import finds it built

@@ -18,7 +18,7 @@ from benhan.fhir import bulkinsert
 from benhan.fhir.store import Stored
 
 from . import special
-from .definitions import composite_key, indexed_params
+from .definitions import composite_key, indexed_params, resource_types
 from .models import INDEX_MODELS
 from .paths import Expression
 from .values import EXTRACTORS, identifier_type_values, reference_identifier_values
@@ -101,6 +101,13 @@ def _plan(rtype: str) -> tuple[tuple[_Entry, ...], dict[str, tuple[int, ...]], t
             for root in param.roots:
                 by_root[root].append(i)
     return tuple(entries), {k: tuple(v) for k, v in by_root.items()}, tuple(always)
+
+
+def prepare() -> None:
+    """Compile every type's plan now: processes forked afterwards share it instead of each
+    compiling the FHIRPath of the types it meets (benhan import, importer.warm_up)."""
+    for rtype in resource_types():
+        _plan(rtype)
 
 
 def rows_for(resource: dict[str, Any], resource_id: str, tenant: str) -> Rows:
