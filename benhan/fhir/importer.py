@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,7 @@ class Importer:
         self.on_progress = on_progress or (lambda nbytes, nresources: None)
         self.report = Report()
 
-    def run(self, files: list[Path]) -> Report:
+    def run(self, files: Iterable[Path]) -> Report:
         started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
         with fewer_collections():
             for path in files:
@@ -292,18 +292,13 @@ def relax_commit_durability() -> None:
             cursor.execute("SET synchronous_commit TO off")
 
 
-def _balanced(files: list[Path], jobs: int) -> list[list[Path]]:
-    """Split files into `jobs` lists of similar total size (largest first, to the lightest list)."""
-    shares: list[list[Path]] = [[] for _ in range(jobs)]
-    sizes = [0] * jobs
-    for path in sorted(files, key=lambda p: -p.stat().st_size):
-        i = sizes.index(min(sizes))
-        shares[i].append(path)
-        sizes[i] += path.stat().st_size
-    return [s for s in shares if s]
+def _queued(tasks: Any) -> Iterator[Path]:
+    """The files a parallel import process takes, one at a time, until the parent's None."""
+    while (name := tasks.get()) is not None:
+        yield Path(name)
 
 
-def _child(index: int, files: list[Path], facility: str, chunk_lines: int, messages: Any) -> None:
+def _child(index: int, tasks: Any, facility: str, chunk_lines: int, messages: Any) -> None:
     from .access import Actor
     from .store import listener_seconds
 
@@ -313,7 +308,7 @@ def _child(index: int, files: list[Path], facility: str, chunk_lines: int, messa
     try:
         relax_commit_durability()
         report = Importer(Repository(Actor.system("import"), facility), chunk_lines=chunk_lines,
-                          on_progress=progress).run(files)
+                          on_progress=progress).run(_queued(tasks))
         messages.put((index, "done", report, dict(listener_seconds)))
     except BaseException as exc:  # tell the parent, which would otherwise wait for a report
         messages.put((index, "crashed", f"{type(exc).__name__}: {exc}", {}))
@@ -322,9 +317,10 @@ def _child(index: int, files: list[Path], facility: str, chunk_lines: int, messa
 
 def run_parallel(files: list[Path], jobs: int, facility: str, *, chunk_lines: int = 1000,
                  on_progress: Callable[[int, int], None] | None = None) -> Report:
-    """Import with `jobs` processes, each taking a share of the files (Python is the bottleneck:
-    parsing, validation and index extraction; PostgreSQL takes the rows faster than one process
-    makes them). Checkpoints are per chunk, so a parallel run resumes like a single one."""
+    """Import with `jobs` processes (Python is the bottleneck: parsing, validation and index
+    extraction; PostgreSQL takes the rows faster than one process makes them). Each process takes
+    the next file from a shared queue, largest first, so they finish together whatever the sizes.
+    Checkpoints are per chunk, so a parallel run resumes like a single one."""
     import multiprocessing
     import queue
 
@@ -334,10 +330,13 @@ def run_parallel(files: list[Path], jobs: int, facility: str, *, chunk_lines: in
 
     connections.close_all()  # each child opens its own connection
     context = multiprocessing.get_context("fork")
-    messages = context.Queue()
-    shares = _balanced(files, jobs)
-    children = [context.Process(target=_child, args=(i, share, facility, chunk_lines, messages))
-                for i, share in enumerate(shares)]
+    messages, tasks = context.Queue(), context.Queue()
+    for path in sorted(files, key=lambda p: -p.stat().st_size):
+        tasks.put(str(path))
+    for _ in range(jobs):
+        tasks.put(None)
+    children = [context.Process(target=_child, args=(i, tasks, facility, chunk_lines, messages))
+                for i in range(jobs)]
     started = time.perf_counter()
     for child in children:
         child.start()
