@@ -18,6 +18,17 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the default language (Vietnamese). The locale middleware activates a
+    request's language in the thread and, as Django's does, leaves it there: in a server the next
+    request activates its own, but a test after one with the English cookie would run in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def system_actor() -> Actor:
     return Actor.system("tests")
