@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from benhan.accounts.actors import actor_for_user
 from benhan.accounts.models import Facility, User
@@ -78,6 +79,19 @@ def build_world() -> AppWorld:
     _account, bich_opened = linked_account(BICH_PHONE, bich, name="Trần Thị Bích", birth="1980-04-03")
     return AppWorld(facility, other, department, room, receptionist, nurse, doctor, other_nurse, repo, an, bich,
                     an_opened, bich_opened)
+
+
+@pytest.fixture
+def mid_morning() -> Iterator[None]:
+    """The clock at 09:00 tomorrow in the facility's time zone, running on from there. The world's
+    schedule runs until 23:45, so today's slots lie ahead however late the suite runs: after 23:15 in
+    Vietnam (16:15 UTC) fewer than two were left, and after 23:30 none to book and check in."""
+    import time_machine
+
+    start = datetime.combine(timezone.localdate() + timedelta(days=1), time(9, 0),
+                             tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(start, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from benhan.facilities.structure import ensure_department, ensure_room
 from benhan.fhir.repository import Repository
 from tests.clinical.helpers import new_patient
 
-from .app_support import app_world, phone, sms, staff_client  # noqa: F401
+from .app_support import app_world, mid_morning, phone, sms, staff_client  # noqa: F401
 
 FACILITY = "01001"
 OTHER = "01002"

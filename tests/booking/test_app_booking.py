@@ -19,7 +19,8 @@ from benhan.portal.models import ProxyGrant
 
 from .app_support import AN_PHONE, BICH_PHONE, AppWorld
 
-pytestmark = pytest.mark.django_db
+# Today's slots must lie ahead whatever the hour (app_support.mid_morning).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_morning")]
 
 
 def _today_slots(world: AppWorld) -> list[Slot]:

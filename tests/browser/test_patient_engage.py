@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world
+from tests.booking.app_support import AN_PHONE, PASSWORD, AppWorld, build_world, mid_morning  # noqa: F401
 from tests.conftest import clear_audit_trail
 from tests.portal.sms_standin import API_KEY, Gateway, running
 
@@ -72,6 +72,7 @@ def _light_and_fits(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+@pytest.mark.usefixtures("mid_morning")  # first, so the world is built on the moved clock
 def test_a_patient_books_a_slot_reception_checks_them_in_and_the_phone_shows_the_queue_number(
         live_world: AppWorld, phone_page: Any, staff_page: Any, live_server: Any, sms: Gateway) -> None:
     page, base = phone_page, live_server.url
