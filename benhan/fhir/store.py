@@ -341,13 +341,12 @@ def history(
 ) -> tuple[list[Stored], int]:
     """Versions newest first, and how many there are in all."""
     qs = ResourceVersionRow.objects.annotate(body=_BODY).defer("content")
-    if resource_type and resource_id:
-        # Through the resource row's (type, id) key; the version table has no index by id.
+    if resource_id:
+        # An instance's versions (an id names one with its type), through the resource row's
+        # (type, id) key: the version table has no index by id.
         qs = qs.filter(row__resource_type=resource_type, row__resource_id=resource_id)
     elif resource_type:
         qs = qs.filter(resource_type=resource_type)
-    elif resource_id:
-        qs = qs.filter(resource_id=resource_id)
     if since:
         qs = qs.filter(last_updated__gte=since)
     if before:
